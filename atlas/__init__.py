@@ -1,0 +1,1 @@
+"""Guizhou Aluminium Cluster Atlas: the library behind the app and the CLI."""

@@ -1,0 +1,54 @@
+"""Output safety: HTML-escape data, neutralise spreadsheet formulas, sanitise file names."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import unicodedata
+from typing import Any, Final
+
+import pandas as pd
+
+FORMULA_TRIGGERS: Final[tuple[str, ...]] = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with these (after any leading spaces) is run as a formula by Excel/LibreOffice."""
+
+
+def escape(value: Any) -> str:
+    """HTML-escape any value for a popup, tooltip or page; None/NaN become an empty string."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Prefix a text cell that a spreadsheet would evaluate with an apostrophe (OWASP CSV injection).
+
+    Numbers stay numbers; only strings whose first non-space character starts a formula change.
+    """
+    if not isinstance(value, str):
+        return value
+    stripped = value.lstrip(" ")
+    if stripped and (stripped[0] in FORMULA_TRIGGERS or value[0] in FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copy of `frame` with every text cell (and header) neutralised for CSV/XLSX export."""
+    out = pd.DataFrame(frame).copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise_formula).astype(object)
+    out.columns = [neutralise_formula(str(c)) for c in out.columns]
+    return out
+
+
+_UNSAFE_FILENAME = re.compile(r"[^\w\-.]+", re.UNICODE)
+
+
+def safe_filename(name: str, *, default: str = "export") -> str:
+    """A file name without path separators, control characters or leading dots (keeps CJK letters)."""
+    folded = unicodedata.normalize("NFKC", name)
+    cleaned = _UNSAFE_FILENAME.sub("_", folded).strip("._")
+    return cleaned[:120] or default

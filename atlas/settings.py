@@ -1,0 +1,67 @@
+"""Paths, coordinate systems and tunable constants, in one typed place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Final
+
+REPO_ROOT: Final[Path] = Path(__file__).resolve().parent.parent
+"""The checkout (or installed tree) that holds `data/`."""
+
+STATIC_DIR: Final[Path] = Path(__file__).resolve().parent / "static"
+"""Vendored JS/CSS (Leaflet and plugins): the map never loads an asset from a CDN."""
+
+STORAGE_CRS: Final[str] = "EPSG:4326"
+"""Every stored geometry is WGS84 lon/lat (CGCS2000 / EPSG:4490 agrees to within a metre)."""
+
+EQUAL_AREA_CRS: Final[str] = (
+    "+proj=aea +lat_0=0 +lon_0=105 +lat_1=25 +lat_2=47 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+)
+"""Albers equal-area conic for China (standard parallels 25°N and 47°N): areas are computed here."""
+
+GEOD_ELLIPSOID: Final[str] = "WGS84"
+"""Ellipsoid for geodesic distances (`pyproj.Geod`)."""
+
+GUIZHOU_BOUNDS: Final[tuple[float, float, float, float]] = (103.5, 24.5, 109.7, 29.3)
+"""Loose lon/lat box (west, south, east, north) around Guizhou for plausibility checks."""
+
+PROVINCE_ADCODE: Final[str] = "520000"
+
+NEARBY_KM_DEFAULT: Final[float] = 50.0
+"""Radius of a zone profile's "nearby" deposits and recycling bases."""
+
+
+def data_dir() -> Path:
+    """The data folder: ``$ATLAS_DATA_DIR`` when set (tests, a broken copy), else ``REPO_ROOT/data``."""
+    override = os.environ.get("ATLAS_DATA_DIR")
+    return Path(override).expanduser().resolve() if override else REPO_ROOT / "data"
+
+
+def database_url() -> str | None:
+    """``$ATLAS_DATABASE_URL`` (a ``postgresql://`` URL) or None for the embedded file store."""
+    return os.environ.get("ATLAS_DATABASE_URL") or None
+
+LOCAL_METRIC_CRS: Final[str] = "EPSG:32648"
+"""UTM 48N: metric plausibility checks (a point's distance to its stated county) to ~0.2 % scale error.
+Reported distances never use it: they are geodesic (`atlas.geodesy`)."""
+
+DATA_FILES: Final[dict[str, str]] = {
+    "province": "geo/province.geojson",
+    "prefectures": "geo/prefectures.geojson",
+    "counties": "geo/counties.geojson",
+    "zones": "geo/zones.csv",
+    "deposits": "geo/deposits.csv",
+    "projects": "projects/projects.csv",
+    "recycling_bases": "projects/recycling_bases.csv",
+    "cluster_types": "policy/cluster_types.csv",
+    "stages": "policy/stages.csv",
+    "chains": "policy/chains.csv",
+    "products": "policy/products.csv",
+    "zone_roles": "policy/zone_roles.csv",
+    "targets": "policy/targets.csv",
+    "sections": "policy/sections.csv",
+    "departments": "policy/departments.csv",
+    "responsibilities": "policy/responsibilities.csv",
+}
+"""Every shipped data file, relative to the data folder; problems name files by these paths."""

@@ -1,0 +1,167 @@
+"""Shared fixtures: a tiny literal data folder (two zones, three projects) and the shipped atlas."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import box
+
+from atlas import schema, settings
+from atlas.load import load_atlas
+from atlas.model import Atlas
+
+SRC = "https://example.org/source"
+
+TINY_TABLES: dict[str, list[dict[str, str]]] = {
+    "zones": [
+        {"id": "qingzhen", "name_zh": "清镇经济开发区", "name_en": "Qingzhen ED Zone", "source": "II.(1)",
+         "as_of": "2024", "kind": "zone", "county_adcodes": "520181", "prefecture_adcode": "520100",
+         "lon": "106.5", "lat": "26.5", "position_precision": "county", "uncertainty_km": "25"},
+        {"id": "zunyi-heping", "name_zh": "和平（苟江）经济开发区", "name_en": "Zunyi Heping (Goujiang) ED Zone",
+         "source": SRC, "as_of": "2024-05", "kind": "zone", "county_adcodes": "520304",
+         "prefecture_adcode": "520300", "lon": "107.5", "lat": "27.0", "position_precision": "town",
+         "uncertainty_km": "10"},
+    ],
+    "zone_roles": [
+        {"zone_id": "qingzhen", "kind": "cluster", "cluster_type": "lightweight-materials",
+         "policy_section": "II.(1)", "summary_zh": "发展装备轻量化材料", "summary_en": "Develop lightweight materials",
+         "source": "II.(1)", "as_of": "2024"},
+        {"zone_id": "qingzhen", "kind": "recycling-base", "cluster_type": "", "policy_section": "III.(4)",
+         "summary_zh": "布局废铝回收预处理基地", "summary_en": "Host a scrap pre-treatment base",
+         "source": "III.(4)", "as_of": "2024"},
+        {"zone_id": "zunyi-heping", "kind": "cluster", "cluster_type": "alloy-products", "policy_section": "II.(2)",
+         "summary_zh": "发展铝箔、铝线", "summary_en": "Develop foil and wire", "source": "II.(2)", "as_of": "2024"},
+    ],
+    "projects": [
+        {"id": "smelter", "name_zh": "清镇电解铝", "name_en": "Qingzhen smelter", "source": SRC, "as_of": "2020",
+         "company_zh": "某铝业", "company_en": "Some Aluminium", "cluster_types": "lightweight-materials;alloy-products",
+         "stage": "primary-aluminium", "status": "operating", "capacity": "500", "capacity_unit": "kt/a",
+         "investment_cny_m": "1000", "year": "2020", "zone_id": "qingzhen", "county_adcode": "520181",
+         "lon": "106.4", "lat": "26.6", "position_precision": "county", "uncertainty_km": "25"},
+        {"id": "wheels", "name_zh": "轮毂项目", "name_en": "Wheel hub project", "source": SRC, "as_of": "2025",
+         "cluster_types": "lightweight-materials", "stage": "lightweight-materials", "status": "planned",
+         "capacity": "2", "capacity_unit": "Mt/a", "zone_id": "qingzhen", "county_adcode": "520181",
+         "lon": "106.45", "lat": "26.55", "position_precision": "town", "uncertainty_km": "10"},
+        {"id": "foil", "name_zh": "<script>alert(1)</script>", "name_en": "=HYPERLINK(\"http://x\")",
+         "source": SRC, "as_of": "2025", "cluster_types": "alloy-products", "stage": "alloys-and-products",
+         "status": "under-construction", "capacity": "100", "capacity_unit": "kt/a", "investment_cny_m": "",
+         "county_adcode": "520102", "lon": "106.5", "lat": "27.5", "position_precision": "county",
+         "uncertainty_km": "20"},
+    ],
+    "recycling_bases": [
+        {"id": "qingzhen-pretreatment", "name_zh": "清镇废铝预处理基地", "name_en": "Qingzhen pre-treatment base",
+         "source": "III.(4)", "as_of": "2024", "kind": "pretreatment-base", "status": "planned",
+         "zone_id": "qingzhen", "county_adcode": "520181", "lon": "106.5", "lat": "26.5",
+         "position_precision": "county", "uncertainty_km": "25", "policy_section": "III.(4)"},
+    ],
+    "deposits": [
+        {"id": "maochang", "name_zh": "猫场铝土矿", "name_en": "Maochang bauxite", "source": SRC, "as_of": "2013",
+         "kind": "deposit", "county_adcodes": "520181", "quantity_mt": "150", "quantity_definition": "resource",
+         "quantity_year": "2013", "lon": "106.6", "lat": "26.6", "position_precision": "town",
+         "uncertainty_km": "10"},
+    ],
+    "cluster_types": [
+        {"id": c, "name_zh": schema.LABELS[c][0], "name_en": schema.LABELS[c][1], "policy_section": s,
+         "chain_zh": "…", "chain_en": "…", "source": s, "as_of": "2024"}
+        for c, s in [("lightweight-materials", "II.(1)"), ("alloy-products", "II.(2)"),
+                     ("non-metallic-materials", "II.(3)")]
+    ],
+    "stages": [
+        {"id": s, "name_zh": s, "name_en": s, "source": "II", "as_of": "2024"}
+        for s in ["bauxite-alumina", "primary-aluminium", "lightweight-materials", "equipment-manufacturing",
+                  "alloys-and-products", "end-products", "aluminium-based-materials", "deep-processing-products",
+                  "scrap-recycling", "supporting"]
+    ],
+    "chains": [
+        {"cluster_type": c, "position": str(i), "stage": s, "source": sec, "as_of": "2024"}
+        for c, sec, stages in [
+            ("lightweight-materials", "II.(1)",
+             ["primary-aluminium", "lightweight-materials", "equipment-manufacturing", "scrap-recycling"]),
+            ("alloy-products", "II.(2)", ["primary-aluminium", "alloys-and-products", "end-products", "scrap-recycling"]),
+            ("non-metallic-materials", "II.(3)",
+             ["bauxite-alumina", "aluminium-based-materials", "deep-processing-products"]),
+        ]
+        for i, s in enumerate(stages, start=1)
+    ],
+    "products": [
+        {"cluster_type": "alloy-products", "product_zh": "铝箔", "product_en": "aluminium foil",
+         "policy_section": "II.(2)", "source": "II.(2)", "as_of": "2024"},
+    ],
+    "targets": [
+        {"id": "output-value", "indicator_zh": "铝产业总产值", "indicator_en": "Aluminium industry output value",
+         "operator": ">", "value": "100", "unit": "bn CNY", "target_year": "2030", "policy_section": "I.(2)",
+         "source": "I.(2)", "as_of": "2024"},
+    ],
+    "sections": [
+        {"id": s, "title_zh": s, "title_en": s, "summary_zh": "…", "summary_en": "…", "source": SRC, "as_of": "2024"}
+        for s in ["I.(2)", "II", "II.(1)", "II.(2)", "II.(3)", "III.(4)"]
+    ],
+    "departments": [{"id": "miit", "name_zh": "省工业和信息化厅", "name_en": "Provincial Department of Industry and "
+                     "Information Technology", "source": "II.(1)", "as_of": "2024"}],
+    "responsibilities": [{"policy_section": "II.(1)", "department_id": "miit", "source": "II.(1)", "as_of": "2024"}],
+}
+
+TINY_BOUNDARIES = {
+    "province": [("520000", "贵州省", "Guizhou Province", "", box(106, 26, 108, 28))],
+    "prefectures": [("520100", "贵阳市", "Guiyang City", "520000", box(106, 26, 107, 28)),
+                    ("520300", "遵义市", "Zunyi City", "520000", box(107, 26, 108, 28))],
+    "counties": [("520181", "清镇市", "Qingzhen City", "520100", box(106, 26, 107, 27)),
+                 ("520102", "南明区", "Nanming District", "520100", box(106, 27, 107, 28)),
+                 ("520304", "播州区", "Bozhou District", "520300", box(107, 26, 108, 28))],
+}
+
+COLUMNS = {
+    "zones": schema.ZONE_COLUMNS, "zone_roles": schema.ZONE_ROLE_COLUMNS, "projects": schema.PROJECT_COLUMNS,
+    "recycling_bases": schema.RECYCLING_BASE_COLUMNS, "deposits": schema.DEPOSIT_COLUMNS,
+    "cluster_types": schema.CLUSTER_TYPE_COLUMNS, "stages": schema.STAGE_COLUMNS, "chains": schema.CHAIN_COLUMNS,
+    "products": schema.PRODUCT_COLUMNS, "targets": schema.TARGET_COLUMNS, "sections": schema.SECTION_COLUMNS,
+    "departments": schema.DEPARTMENT_COLUMNS, "responsibilities": schema.RESPONSIBILITY_COLUMNS,
+}
+
+
+def write_table(root: Path, name: str, rows: list[dict[str, str]]) -> Path:
+    """Write one table of the data folder with the schema's column order (missing cells empty)."""
+    path = root / settings.DATA_FILES[name]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(COLUMNS[name]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: row.get(c, "") for c in COLUMNS[name]})
+    return path
+
+
+def write_tiny_data(root: Path) -> Path:
+    for name, rows in TINY_TABLES.items():
+        write_table(root, name, rows)
+    for name, rows in TINY_BOUNDARIES.items():
+        frame = gpd.GeoDataFrame(
+            [{"adcode": a, "name_zh": zh, "name_en": en, "parent_adcode": p, "source": SRC, "as_of": "2024",
+              "position_precision": "exact"} for a, zh, en, p, _ in rows],
+            geometry=[g for *_, g in rows], crs="EPSG:4326",
+        )
+        path = root / settings.DATA_FILES[name]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_file(path, driver="GeoJSON", engine="pyogrio")
+    return root
+
+
+@pytest.fixture
+def tiny_data_dir(tmp_path: Path) -> Path:
+    """A complete, valid data folder small enough to reason about by hand."""
+    return write_tiny_data(tmp_path / "data")
+
+
+@pytest.fixture
+def tiny_atlas(tiny_data_dir: Path) -> Atlas:
+    return load_atlas(tiny_data_dir)
+
+
+@pytest.fixture(scope="session")
+def shipped_atlas() -> Iterator[Atlas]:
+    """The real data shipped in `data/` (loaded once per test session)."""
+    yield load_atlas(settings.REPO_ROOT / "data")

@@ -1,0 +1,110 @@
+"""Exports: every format opens in the tool a user would use, in the chosen language, safely."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import openpyxl
+import pyogrio
+import pytest
+
+from atlas.errors import AtlasError
+from atlas.export import layer_to_bytes, profile_to_bytes, write_bytes_atomically
+from atlas.profile import zone_profile
+
+
+def test_xlsx_profile_has_a_sheet_per_table_with_frozen_headers(tiny_atlas):
+    data = profile_to_bytes(zone_profile(tiny_atlas, "qingzhen"), "xlsx", lang="zh")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert {"开发区", "政策定位", "产业链环节", "项目与企业", "资料来源"} <= set(book.sheetnames)
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2"
+    projects = book["项目与企业"]
+    assert projects["B1"].value == "名称"
+    assert "清镇电解铝" in [c.value for c in projects["B"]]
+
+
+def test_xlsx_in_english_uses_english_names_and_labels(tiny_atlas):
+    data = profile_to_bytes(zone_profile(tiny_atlas, "qingzhen"), "xlsx", lang="en")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert "Policy roles" in book.sheetnames
+    values = [c.value for row in book["Projects and enterprises"].iter_rows() for c in row]
+    assert "Qingzhen smelter" in values and "operating" in values
+
+
+def test_profile_csv_has_a_bom_and_every_table(tiny_atlas):
+    data = profile_to_bytes(zone_profile(tiny_atlas, "qingzhen"), "csv", lang="zh")
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    for title in ("开发区", "政策定位", "资料来源", "周边铝土矿资源"):
+        assert title in text
+
+
+def test_formula_in_data_is_neutralised_in_csv_and_xlsx(tiny_atlas):
+    data = layer_to_bytes(tiny_atlas.projects, "csv")
+    assert "'=HYPERLINK" in data.decode("utf-8-sig")
+    view = tiny_atlas.projects.assign(zone_id="qingzhen")
+    from dataclasses import replace
+
+    profile = zone_profile(replace(tiny_atlas, projects=view), "qingzhen")
+    book = openpyxl.load_workbook(io.BytesIO(profile_to_bytes(profile, "xlsx", lang="en")))
+    cells = [c for row in book["Projects and enterprises"].iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    assert any(str(c.value).startswith("'=HYPERLINK") for c in cells)
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
+def test_geo_profiles_open_with_gdal(tmp_path: Path, tiny_atlas, fmt):
+    path = tmp_path / f"p.{fmt}"
+    path.write_bytes(profile_to_bytes(zone_profile(tiny_atlas, "qingzhen"), fmt, lang="en"))
+    layers = [name for name, _ in pyogrio.list_layers(path)]
+    if fmt == "gpkg":
+        assert {"zone", "projects", "deposits", "recycling_bases", "roles", "sources"} <= set(layers)
+    frame = pyogrio.read_dataframe(path, layer=layers[0])
+    assert len(frame) >= 1
+
+
+def test_geojson_layer_is_rfc7946_lon_lat(tiny_atlas):
+    collection = json.loads(layer_to_bytes(tiny_atlas.zones, "geojson", layer_name="zones"))
+    first = collection["features"][0]
+    assert first["geometry"]["coordinates"] == [106.5, 26.5]
+    assert first["properties"]["county_adcodes"] == "520181"
+    assert "crs" not in collection  # RFC 7946: WGS84 implied
+
+
+def test_writing_over_a_file_keeps_a_backup(tmp_path: Path):
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+    write_bytes_atomically(target, lambda: b"new")
+    assert target.read_text() == "new"
+    assert (tmp_path / "out.csv.bak").read_text() == "old"
+
+
+def test_a_failed_export_leaves_the_old_file_intact(tmp_path: Path):
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+
+    def explode() -> bytes:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        write_bytes_atomically(target, explode)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_an_unwritable_destination_is_one_clear_error(tmp_path: Path):
+    with pytest.raises(AtlasError, match="does not exist"):
+        write_bytes_atomically(tmp_path / "no" / "such" / "dir.csv", lambda: b"x")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.geteuid() != 0:  # root may write anywhere; the check below only binds ordinary users
+            with pytest.raises(AtlasError, match="permission denied"):
+                write_bytes_atomically(locked / "x.csv", lambda: b"x")
+    finally:
+        locked.chmod(0o700)
