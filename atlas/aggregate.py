@@ -8,10 +8,12 @@ import pandas as pd
 
 from atlas import schema
 from atlas.model import Atlas
+from atlas.schema import Lang
 from atlas.query import prefecture_of
 
 GroupBy = Literal["cluster-type", "zone", "prefecture", "stage"]
 GROUP_BYS: Final[tuple[GroupBy, ...]] = ("cluster-type", "zone", "prefecture", "stage")
+STATES: Final[tuple[str, ...]] = ("operating", "building", "planned", "other")
 NO_GROUP: Final[str] = "(none)"
 """Key of projects without a cluster type or zone: shown, never silently dropped."""
 
@@ -36,16 +38,15 @@ def summarise_projects(atlas: Atlas, projects: pd.DataFrame, *, by: GroupBy) -> 
     extra = sorted(set(keyed["key"]) - set(keys))
     keys += extra
     groups = keyed.groupby("key", sort=False)
-    status_group = keyed["status"].map(lambda s: schema.STATUS_GROUP.get(schema.ProjectStatus(s), "other")
-                                       if s in set(schema.ProjectStatus) else "other")
-    counts = pd.crosstab(keyed["key"], status_group)
+    states = list(STATES)
+    counts = pd.crosstab(keyed["key"], keyed["status"].map(schema.status_group)).reindex(
+        index=keys, columns=states, fill_value=0)
     out = pd.DataFrame({"key": keys})
     out["name_zh"] = [names.loc[k, "name_zh"] if k in names.index else k for k in keys]
     out["name_en"] = [names.loc[k, "name_en"] if k in names.index else k for k in keys]
     out["projects"] = [int(groups.size().get(k, 0)) for k in keys]
-    for state in ("operating", "building", "planned", "other"):
-        out[state] = [int(counts.at[k, state]) if (k in counts.index and state in counts.columns) else 0
-                      for k in keys]
+    for state in states:
+        out[state] = counts[state].to_numpy(dtype=int)
     investment = groups["investment_cny_m"].sum(min_count=1)
     out["investment_cny_m"] = [investment.get(k, float("nan")) for k in keys]
     out["investment_known"] = [int(groups["investment_cny_m"].count().get(k, 0)) for k in keys]
@@ -57,6 +58,16 @@ def summarise_projects(atlas: Atlas, projects: pd.DataFrame, *, by: GroupBy) -> 
         assigned = roles.groupby("cluster_type")["zone_id"].nunique()
         out["zones_assigned"] = [int(assigned.get(k, 0)) for k in keys]
     return out.reset_index(drop=True)
+
+
+def status_breakdown(summary: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """Long table (group, state, count) of a summary, for a stacked bar chart in `lang`."""
+    name = f"name_{lang}"
+    long = summary.melt(id_vars=[name], value_vars=list(STATES), var_name="state", value_name="count")
+    labels = {"operating": ("已投产", "operating"), "building": ("在建/试产", "building"),
+              "planned": ("规划/签约", "planned"), "other": ("其他", "other")}
+    long["state"] = long["state"].map(lambda s: labels[s][0 if lang == "zh" else 1])
+    return long.rename(columns={name: "group"})
 
 
 def group_names(atlas: Atlas, *, by: GroupBy) -> pd.DataFrame:

@@ -55,6 +55,4 @@ def _zone_items(atlas: Atlas, zone_id: str) -> pd.DataFrame:
     bases = atlas.recycling_bases.loc[atlas.recycling_bases["zone_id"] == zone_id, ["id", "status"]]
     bases = bases.assign(stage="scrap-recycling")
     items = pd.concat([pd.DataFrame(projects), pd.DataFrame(bases)], ignore_index=True)
-    return items.assign(state=items["status"].map(
-        lambda s: schema.STATUS_GROUP.get(schema.ProjectStatus(s), "other") if s in set(schema.ProjectStatus)
-        else "other"))
+    return items.assign(state=items["status"].map(schema.status_group))

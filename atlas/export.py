@@ -78,7 +78,7 @@ def profile_tables(profile: ZoneProfile, lang: Lang) -> dict[str, pd.DataFrame]:
 def profile_to_bytes(profile: ZoneProfile, fmt: ProfileFormat, *, lang: Lang) -> bytes:
     """A zone profile as one file: XLSX (a sheet per table), CSV (stacked tables), GeoJSON, GeoPackage."""
     if fmt == "xlsx":
-        return _xlsx_bytes(profile_tables(profile, lang))
+        return tables_to_xlsx_bytes(profile_tables(profile, lang))
     if fmt == "csv":
         return _stacked_csv_bytes(profile_tables(profile, lang))
     layers = _profile_layers(profile)
@@ -131,7 +131,7 @@ def _geo_bytes(
         return path.read_bytes()
 
 
-def _xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
+def tables_to_xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
     """One sheet per table, frozen header row, readable column widths, formulas neutralised."""
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]

@@ -25,6 +25,60 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "generated": ("生成时间", "Generated"),
     "within_km": ("{km:g} 公里范围内", "within {km:g} km"),
     "table": ("表", "table"),
+    "filters": ("筛选", "Filters"),
+    "filter_cluster_types": ("产业集群", "Cluster type"),
+    "filter_zones": ("开发区", "Zone"),
+    "filter_prefectures": ("市州", "Prefecture"),
+    "filter_stages": ("产业链环节", "Chain stage"),
+    "filter_statuses": ("项目状态", "Status"),
+    "filter_text": ("搜索（中文、英文或拼音）", "Search (Chinese, English or pinyin)"),
+    "reset_filters": ("清除筛选", "Clear filters"),
+    "language": ("语言 / Language", "语言 / Language"),
+    "ignored_params": ("链接中以下参数无效，已忽略：{values}", "Ignored unknown link parameters: {values}"),
+    "page_map": ("地图", "Map"),
+    "page_zones": ("开发区档案", "Zone profiles"),
+    "page_clusters": ("产业集群统计", "Clusters"),
+    "page_projects": ("项目库", "Projects"),
+    "page_data": ("数据与来源", "Data & sources"),
+    "permalink": ("当前视图链接", "Link to this view"),
+    "showing": ("显示 {zones} 个开发区、{projects} 个项目、{bases} 个回收基地、{deposits} 处矿产资源",
+                "Showing {zones} zones, {projects} projects, {bases} recycling bases, {deposits} deposits"),
+    "data_intro": ("每个图层的来源、日期、许可与位置精度。所有坐标均为 WGS84（EPSG:4326）。",
+                   "Every layer's source, date, licence and position precision. All coordinates are WGS84 "
+                   "(EPSG:4326)."),
+    "layers": ("图层", "Layers"),
+    "validation": ("数据校验", "Validation"),
+    "validation_ok": ("数据校验通过（{warnings} 条提示）", "The data validates ({warnings} warnings)"),
+    "validation_failed": ("数据校验发现 {n} 个问题", "Validation found {n} problems"),
+    "policy_sections": ("政策条款（意译概述）", "Policy sections (paraphrased)"),
+    "precision_explained": (
+        "位置精度：exact 为实测厂址；zone 为园区位置；town 为乡镇点（约 ±10 公里）；county 为县域质心（可能偏离实际厂址 10–40 公里）；"
+        "region 为多县区域质心。地图上的虚线圆圈表示位置的不确定范围。",
+        "Position precision: exact = surveyed site; zone = the zone's location; town = a town point (about "
+        "±10 km); county = the county's centroid (the real site may be 10–40 km away); region = centroid of "
+        "a multi-county area. Dashed rings on the map show that uncertainty."),
+    "group_by": ("分组方式", "Group by"),
+    "by_cluster-type": ("产业集群", "Cluster type"),
+    "by_zone": ("开发区", "Zone"),
+    "by_prefecture": ("市州", "Prefecture"),
+    "by_stage": ("产业链环节", "Chain stage"),
+    "aggregate_notes": (
+        "同时属于两个产业集群的项目在两组中均计数；产能按单位分别合计，从不跨单位相加；投资合计仅含有投资数据的项目。",
+        "A project in two cluster types counts in both; capacity is summed per unit, never across units; "
+        "investment totals cover only the projects with a figure."),
+    "projects_count": ("筛选结果：{n} / {total} 个项目", "{n} of {total} projects match the filters"),
+    "legend": ("图例（点击筛选产业集群）", "Legend (click to filter by cluster type)"),
+    "legend_counts": ("{zones} 个开发区 · {projects} 个项目", "{zones} zones · {projects} projects"),
+    "basemap": ("底图", "Basemap"),
+    "basemap_none": ("无底图（仅行政边界，离线可用）", "None (boundaries only, works offline)"),
+    "basemap_osm": ("OpenStreetMap（需联网）", "OpenStreetMap (online)"),
+    "basemap_tianditu": ("天地图（需密钥与联网）", "Tianditu (key + online)"),
+    "basemap_amap": ("高德地图（GCJ-02，需联网）", "AMap (GCJ-02, online)"),
+    "map_table": ("地图上显示的记录", "Records shown on the map"),
+    "open_profile": ("打开开发区档案", "Open zone profile"),
+    "nearby_radius": ("周边范围（公里）", "Nearby radius (km)"),
+    "position_honesty": ("位置精度：{precision}（± {km:g} 公里）。{note}", "Position precision: {precision} (± {km:g} km). {note}"),
+    "downloads": ("下载", "Downloads"),
     "operating": ("已投产项目", "operating projects"),
     "under_construction": ("在建/试产项目", "projects being built"),
     "planned": ("规划/签约项目", "planned or signed projects"),
@@ -79,6 +133,22 @@ COLUMN_LABELS: Final[dict[str, tuple[str, str]]] = {
     "latest_source": ("最新值来源", "Latest value source"),
     "latest_note": ("最新值说明", "Note on the latest value"),
     "roles": ("政策定位", "Policy roles"),
+    "layer": ("图层", "Layer"),
+    "file": ("文件", "File"),
+    "records": ("记录数", "Records"),
+    "sources": ("来源数", "Sources"),
+    "as_of_min": ("最早数据日期", "Earliest as-of"),
+    "as_of_max": ("最新数据日期", "Latest as-of"),
+    "licence": ("许可", "Licence"),
+    "precision_exact": ("精确", "exact"),
+    "precision_zone": ("园区", "zone"),
+    "precision_town": ("乡镇", "town"),
+    "precision_county": ("县域", "county"),
+    "precision_region": ("区域", "region"),
+    "message": ("问题", "Problem"),
+    "severity": ("级别", "Severity"),
+    "row": ("行", "Row"),
+    "column": ("列", "Column"),
     "item_ids": ("相关项目", "Projects behind it"),
     "position": ("顺序", "Order"),
     "field": ("项目", "Field"),
@@ -129,3 +199,19 @@ def localise_frame(frame: pd.DataFrame, lang: Lang, *, value_columns: tuple[str,
             out[column] = out[column].map(lambda v: "; ".join(map(str, v)) if isinstance(v, list) else v)
     out.columns = [column_label(str(c), lang) for c in out.columns]
     return out
+
+
+def names_by_id(frame: pd.DataFrame, lang: Lang, *, id_column: str = "id") -> dict[str, str]:
+    """id → name in `lang` (falling back to the other language, then the id) for pickers and legends."""
+    primary, fallback = (("name_zh", "name_en") if lang == "zh" else ("name_en", "name_zh"))
+    out = {}
+    for _, row in frame.iterrows():
+        key = str(row[id_column])
+        out[key] = str(row.get(primary) or row.get(fallback) or key)
+    return out
+
+
+def project_columns(lang: Lang) -> list[str]:
+    """The project columns a table shows, in reading order, names in `lang`."""
+    return ["id", f"name_{lang}", f"company_{lang}", "cluster_types", "stage", "status", "capacity", "capacity_unit",
+            "investment_cny_m", "year", "zone_id", "county_adcode", "position_precision", "source", "as_of"]

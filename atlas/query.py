@@ -72,7 +72,8 @@ def filter_projects(atlas: Atlas, filters: Filters, projects: gpd.GeoDataFrame |
 def filter_zones(atlas: Atlas, filters: Filters) -> gpd.GeoDataFrame:
     """Zones that hold a role in a chosen cluster type (and match zone, prefecture and text).
 
-    Stage and status describe projects, not zones, so they do not hide zones.
+    Stage and status describe projects, not zones, so they do not hide zones. A text query keeps a
+    zone whose own names match or that hosts a matching project ("foil" shows where foil is made).
     """
     zones = atlas.zones
     mask = np.ones(len(zones), dtype=bool)
@@ -84,7 +85,9 @@ def filter_zones(atlas: Atlas, filters: Filters) -> gpd.GeoDataFrame:
         mask &= zones["id"].isin(filters.zones).to_numpy()
     if filters.prefectures:
         mask &= zones["prefecture_adcode"].isin(filters.prefectures).to_numpy()
-    mask &= text_mask(zones, filters.text)
+    if filters.text.strip():
+        with_matching_projects = set(atlas.projects.loc[text_mask(atlas.projects, filters.text), "zone_id"])
+        mask &= text_mask(zones, filters.text) | zones["id"].isin(with_matching_projects).to_numpy()
     return zones[mask]
 
 

@@ -52,3 +52,13 @@ def safe_filename(name: str, *, default: str = "export") -> str:
     folded = unicodedata.normalize("NFKC", name)
     cleaned = _UNSAFE_FILENAME.sub("_", folded).strip("._")
     return cleaned[:120] or default
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def escape_markdown(value: Any) -> str:
+    """Text from data made inert for Streamlit markdown: no links, emphasis, HTML or LaTeX from data."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))

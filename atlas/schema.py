@@ -129,6 +129,14 @@ STATUS_GROUP: Final[dict[ProjectStatus, str]] = {
 }
 """Statuses folded into the three states of the chain-gap matrix (operating / building / planned)."""
 
+
+def status_group(status: str) -> str:
+    """`operating`, `building`, `planned` or `other` for any status text (unknown text is `other`)."""
+    try:
+        return STATUS_GROUP[ProjectStatus(status)]
+    except ValueError:
+        return "other"
+
 CLUSTER_COLOURS: Final[dict[str, str]] = {
     ClusterType.LIGHTWEIGHT: "#1f77b4",
     ClusterType.ALLOY: "#d62728",

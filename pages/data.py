@@ -1,0 +1,32 @@
+"""Data & sources: every layer's file, sources, dates, licence, precision counts and validation status."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from atlas import settings
+from atlas.i18n import localise_frame, t
+from atlas.inventory import data_inventory, problems_table
+from atlas.load import load_atlas_with_problems
+from ui.state import page_context
+
+atlas, _, lang = page_context()
+st.title(t("page_data", lang))
+st.caption(t("data_intro", lang))
+
+st.subheader(t("layers", lang))
+st.dataframe(localise_frame(data_inventory(atlas), lang), hide_index=True, width="stretch")
+
+st.subheader(t("validation", lang))
+_, problems = load_atlas_with_problems(settings.data_dir())
+errors = [p for p in problems if p.severity == "error"]
+if errors:
+    st.error(t("validation_failed", lang, n=len(errors)))
+else:
+    st.success(t("validation_ok", lang, warnings=len(problems)))
+if problems:
+    st.dataframe(localise_frame(problems_table(problems), lang), hide_index=True, width="stretch")
+
+st.subheader(t("policy_sections", lang))
+st.dataframe(localise_frame(atlas.sections, lang), hide_index=True, width="stretch")
+st.caption(t("precision_explained", lang))

@@ -1,0 +1,30 @@
+"""Projects: the filtered registry as a sortable table beside its map; downloads are exactly this set."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from atlas.export import layer_to_bytes, tables_to_xlsx_bytes
+from atlas.i18n import localise_frame, project_columns, t
+from atlas.query import filtered_atlas
+from atlas.schema import Layer
+from ui.downloads import Download, download_row
+from ui.map_view import show_map
+from ui.state import page_context
+
+atlas, filters, lang = page_context()
+view = filtered_atlas(atlas, filters)
+st.title(t("page_projects", lang))
+st.caption(t("projects_count", lang, n=len(view.projects), total=len(atlas.projects)))
+
+table = localise_frame(view.projects[project_columns(lang)], lang)
+left, right = st.columns([3, 2])
+with left:
+    st.dataframe(table, hide_index=True, width="stretch", height=520)
+with right:
+    show_map(view, lang=lang, layers={Layer.COUNTIES, Layer.PREFECTURES, Layer.PROJECTS}, key="projects-map",
+             height=520)
+download_row([Download("csv", lambda: layer_to_bytes(view.projects, "csv")),
+              Download("xlsx", lambda: tables_to_xlsx_bytes({t("page_projects", lang): table})),
+              Download("geojson", lambda: layer_to_bytes(view.projects, "geojson", layer_name="projects"))],
+             basename="projects", key="projects-dl")

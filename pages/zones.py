@@ -1,0 +1,47 @@
+"""Zone profiles: roles, chain coverage, projects, nearby resources, a small map and every download."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from atlas.export import profile_tables, profile_to_bytes
+from atlas.i18n import names_by_id, t
+from atlas.profile import zone_profile
+from atlas.schema import Layer, label
+from ui.downloads import Download, download_row, report_downloads
+from ui.map_view import show_map
+from ui.state import page_context
+
+atlas, filters, lang = page_context()
+st.title(t("page_zones", lang))
+zone_names = names_by_id(atlas.zones, lang)
+if "profile_zone" not in st.session_state:
+    st.session_state["profile_zone"] = filters.zones[0] if filters.zones else next(iter(zone_names))
+zone_id = st.selectbox(t("zone", lang), list(zone_names), key="profile_zone", format_func=zone_names.__getitem__)
+km = st.slider(t("nearby_radius", lang), 10, 150, 50, step=10, key="profile_km")
+profile = zone_profile(atlas, zone_id, nearby_km=float(km))
+zone = profile.zone
+
+st.header(zone[f"name_{lang}"])
+st.caption(zone["name_en" if lang == "zh" else "name_zh"])
+st.info(t("position_honesty", lang, precision=label(zone["position_precision"], lang), km=zone["uncertainty_km"],
+          note=zone.get(f"position_note_{lang}", "")))
+figures = profile.key_figures
+for column, key in zip(st.columns(4), ["roles", "projects", "operating", "nearby_deposits"], strict=True):
+    column.metric(t(key, lang), f"{figures[key]:g}")
+
+tables = profile_tables(profile, lang)
+left, right = st.columns([3, 2])
+with left:
+    for name, table in list(tables.items())[2:]:
+        st.subheader(name)
+        st.dataframe(table, hide_index=True, width="stretch") if len(table) else st.caption(t("no_data", lang))
+with right:
+    show_map(atlas, lang=lang, layers={Layer.PREFECTURES, Layer.COUNTIES, Layer.ZONES, Layer.DEPOSITS,
+                                       Layer.RECYCLING_BASES, Layer.PROJECTS}, key="zone-map", height=460,
+             highlight_zone=zone_id)
+
+st.subheader(t("downloads", lang))
+download_row([Download(fmt, lambda fmt=fmt: profile_to_bytes(profile, fmt, lang=lang))
+              for fmt in ("xlsx", "csv", "geojson", "gpkg")] + report_downloads(atlas, profile, lang),
+             basename=f"{zone_id}-profile-{lang}", key="zone-dl")

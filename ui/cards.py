@@ -1,0 +1,43 @@
+"""Small shared widgets: the legend-as-filter and the detail card of a clicked record."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from atlas.i18n import names_by_id, t
+from atlas.model import Atlas
+from atlas.pick import Picked
+from atlas.safe import escape_markdown
+from atlas.schema import Lang, Layer
+from ui.state import WIDGET_PREFIX
+
+CLUSTER_EMOJI = {"lightweight-materials": "🔵", "alloy-products": "🔴", "non-metallic-materials": "🟢"}
+"""Same hues as the map's cluster colours (schema.CLUSTER_COLOURS)."""
+
+
+def _legend_changed() -> None:
+    st.session_state[WIDGET_PREFIX + "cluster_types"] = list(st.session_state["legend_clusters"])
+
+
+def legend_filter(atlas: Atlas, view: Atlas, lang: Lang) -> None:
+    """Cluster colours with counts (zones · projects); choosing one filters every page."""
+    names = names_by_id(atlas.cluster_types, lang)
+    roles = view.zone_roles[view.zone_roles["kind"] == "cluster"]
+    counts = {c: (roles.loc[roles["cluster_type"] == c, "zone_id"].nunique(),
+                  int(view.projects["cluster_types"].map(lambda cs, c=c: c in cs).sum())) for c in names}
+    st.session_state["legend_clusters"] = list(st.session_state.get(WIDGET_PREFIX + "cluster_types", []))
+    st.pills(
+        t("legend", lang), list(names), selection_mode="multi", key="legend_clusters", on_change=_legend_changed,
+        format_func=lambda c: f"{CLUSTER_EMOJI.get(c, '⚪')} {names[c]} · "
+                              f"{t('legend_counts', lang, zones=counts[c][0], projects=counts[c][1])}",
+    )
+
+
+def render_card(rows: list[tuple[str, str]], picked: Picked, lang: Lang) -> None:
+    """The clicked record's card; a zone's card opens its profile."""
+    with st.container(border=True):
+        for key, value in rows:
+            st.markdown(f"**{escape_markdown(key)}**: {escape_markdown(value)}")
+        if picked.layer == Layer.ZONES and st.button(t("open_profile", lang), key="open-profile"):
+            st.session_state["profile_zone"] = picked.record["id"]
+            st.switch_page("pages/zones.py")

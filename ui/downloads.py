@@ -1,0 +1,50 @@
+"""One row of download buttons; files are produced only when clicked (deferred callables)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from atlas.model import Atlas
+from atlas.profile import ZoneProfile
+from atlas.safe import safe_filename
+from atlas.schema import Lang
+
+MIME = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+    "pdf": "application/pdf",
+    "html": "text/html",
+}
+
+
+@dataclass(frozen=True)
+class Download:
+    fmt: str
+    produce: Callable[[], bytes]
+
+
+def download_row(downloads: Sequence[Download], *, basename: str, key: str) -> None:
+    """A button per format, named `<basename>.<fmt>` (sanitised), side by side."""
+    columns = st.columns(len(downloads))
+    for column, item in zip(columns, downloads, strict=True):
+        with column:
+            st.download_button(
+                item.fmt.upper(), data=item.produce, file_name=f"{safe_filename(basename)}.{item.fmt}",
+                mime=MIME.get(item.fmt, "application/octet-stream"), key=f"{key}-{item.fmt}",
+                on_click="ignore", width="stretch",
+            )
+
+
+def report_downloads(atlas: Atlas, profile: ZoneProfile, lang: Lang) -> list[Download]:
+    """The printable one-page profile as PDF (embedded CJK font) and print-ready HTML."""
+    from atlas.report import zone_profile_html, zone_profile_pdf  # fpdf2 + fonts only when a profile is shown
+
+    return [
+        Download("pdf", lambda: zone_profile_pdf(atlas, profile, lang=lang)),
+        Download("html", lambda: zone_profile_html(atlas, profile, lang=lang).encode("utf-8")),
+    ]

@@ -1,0 +1,44 @@
+"""The one place the app draws a map: a stable base map plus layer groups swapped in without a full re-render."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from atlas.mapping import build_base_map, build_layer_groups
+from atlas.model import Atlas
+from atlas.schema import Lang, Layer
+from ui.state import get_atlas
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _base_map(lang: Lang, basemap: str, highlight_zone: str | None, tianditu_key: str | None) -> folium.Map:
+    """Built once per (language, basemap, zone): st_folium re-renders the map only when this changes."""
+    return build_base_map(get_atlas(), lang=lang, basemap=basemap, highlight_zone=highlight_zone,
+                          tianditu_key=tianditu_key)
+
+
+def show_map(
+    view: Atlas, *, lang: Lang, layers: Collection[Layer], key: str, height: int = 600,
+    highlight_zone: str | None = None, basemap: str = "none",
+) -> dict[str, Any]:
+    """Draw `view`'s layers; filter changes only re-send the layer groups (`feature_group_to_add`)."""
+    tianditu_key = st.secrets.get("tianditu_key") if basemap == "tianditu" and _has_secrets() else None
+    base = _base_map(lang, basemap, highlight_zone, tianditu_key)
+    groups = build_layer_groups(view, lang=lang, basemap=basemap, layers=layers, highlight_zone=highlight_zone)
+    result = st_folium(
+        base, feature_group_to_add=list(groups.values()), key=key, height=height, width="stretch",
+        returned_objects=["last_object_clicked"],
+    )
+    return result or {}
+
+
+def _has_secrets() -> bool:
+    try:
+        return "tianditu_key" in st.secrets
+    except FileNotFoundError:
+        return False

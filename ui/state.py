@@ -1,0 +1,99 @@
+"""Shared app state: the cached atlas, the language and the sidebar filters mirrored in the URL (permalink)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import streamlit as st
+
+from atlas.errors import DataValidationError
+from atlas.load import load_atlas
+from atlas.model import Atlas
+from atlas.query import Filters
+from atlas.schema import Lang, ProjectStatus
+
+FILTER_PARAMS: Final[dict[str, str]] = {
+    "cluster": "cluster_types",
+    "zone": "zones",
+    "prefecture": "prefectures",
+    "stage": "stages",
+    "status": "statuses",
+}
+"""Permalink query parameter → `Filters` field (comma-separated ids, as in the CLI)."""
+WIDGET_PREFIX: Final[str] = "filter_"
+
+
+@st.cache_resource(show_spinner=False)
+def _cached_atlas() -> Atlas:
+    return load_atlas()
+
+
+def get_atlas() -> Atlas:
+    """The validated atlas, loaded once per server; invalid data stops the page with every problem listed."""
+    try:
+        return _cached_atlas()
+    except DataValidationError as exc:
+        st.error("数据校验未通过 · The data did not validate:")
+        st.code("\n".join(str(p) for p in exc.problems), language=None)
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+def vocabularies(atlas: Atlas) -> dict[str, list[str]]:
+    """The valid ids of each filter, in display order."""
+    return {
+        "cluster_types": [str(c) for c in atlas.cluster_types["id"]],
+        "zones": [str(z) for z in atlas.zones["id"]],
+        "prefectures": [str(p) for p in atlas.prefectures["adcode"]],
+        "stages": [str(s) for s in atlas.stages["id"]],
+        "statuses": [str(s) for s in ProjectStatus],
+    }
+
+
+def restore_from_url(atlas: Atlas) -> list[str]:
+    """Seed the widgets from the permalink once per session; return the ignored (unknown) values."""
+    if st.session_state.get("_restored_from_url"):
+        return []
+    params = st.query_params
+    valid = vocabularies(atlas)
+    ignored = []
+    for param, field in FILTER_PARAMS.items():
+        values = [v.strip() for v in params.get(param, "").split(",") if v.strip()]
+        ignored += [f"{param}={v}" for v in values if v not in valid[field]]
+        st.session_state[WIDGET_PREFIX + field] = [v for v in values if v in valid[field]]
+    st.session_state[WIDGET_PREFIX + "text"] = params.get("q", "")
+    lang = params.get("lang", "zh")
+    st.session_state["lang"] = lang if lang in ("zh", "en") else "zh"
+    st.session_state["_restored_from_url"] = True
+    return ignored
+
+
+def current_lang() -> Lang:
+    lang = st.session_state.get("lang", "zh")
+    return "en" if lang == "en" else "zh"
+
+
+def current_filters() -> Filters:
+    """The filters as the sidebar widgets hold them now."""
+    state = st.session_state
+    return Filters(**{field: tuple(state.get(WIDGET_PREFIX + field, [])) for field in FILTER_PARAMS.values()},
+                   text=str(state.get(WIDGET_PREFIX + "text", "")))
+
+
+def write_url(filters: Filters, lang: Lang) -> None:
+    """Mirror the current view in the URL so it can be bookmarked or sent (only non-empty parameters)."""
+    wanted = {"lang": lang}
+    for param, field in FILTER_PARAMS.items():
+        values = getattr(filters, field)
+        if values:
+            wanted[param] = ",".join(values)
+    if filters.text.strip():
+        wanted["q"] = filters.text.strip()
+    current = {k: st.query_params.get(k) for k in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def page_context() -> tuple[Atlas, Filters, Lang]:
+    """What every page starts from: the atlas, the sidebar's filters and the language."""
+    return get_atlas(), st.session_state.get("atlas_filters", Filters()), current_lang()
