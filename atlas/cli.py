@@ -20,9 +20,18 @@ from atlas.load import load_atlas, load_atlas_with_problems
 from atlas.model import Atlas
 from atlas.profile import zone_profile
 from atlas.query import Filters, check_filters, filtered_atlas
-from atlas.schema import Layer, Lang
+from atlas.safe import neutralise_frame
+from atlas.schema import Lang, Layer, label
 
 LISTING_FORMATS = ("table", "csv", "json")
+TABLE_COLUMNS = {
+    "zones": ("id", "name_{lang}", "kind", "prefecture_adcode", "position_precision", "uncertainty_km", "roles"),
+    "projects": ("id", "name_{lang}", "stage", "status", "capacity", "capacity_unit", "zone_id", "county_adcode",
+                 "position_precision"),
+    "targets": ("id", "indicator_{lang}", "operator", "value", "unit", "target_year", "policy_section",
+                "latest_value", "latest_year"),
+}
+"""Columns an aligned terminal table shows (CSV and JSON carry every column)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -205,13 +214,14 @@ def _emit(data: pd.DataFrame | list[dict[str, Any]], args: argparse.Namespace, *
     frame = pd.DataFrame(data)
     if records:
         frame["roles"] = frame["roles"].map(
-            lambda rs: "; ".join(f"{r['kind']}{':' + r['cluster_type'] if r['cluster_type'] else ''} "
-                                 f"({r['policy_section']})" for r in rs))
+            lambda rs: "; ".join(f"{label(r['cluster_type'] or r['kind'], lang)} ({r['policy_section']})"
+                                 for r in rs))
     if args.format == "csv":
-        from atlas.safe import neutralise_frame
-
         sys.stdout.write(neutralise_frame(localise_frame(frame, lang)).to_csv(index=False))
         return
+    compact = TABLE_COLUMNS.get(args.command)
+    if compact is not None:
+        frame = frame[[c.format(lang=lang) for c in compact]]
     shown = localise_frame(frame, lang)
     with pd.option_context("display.max_colwidth", 48, "display.width", 200):
         print(shown.to_string(index=False))

@@ -8,11 +8,16 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from hypothesis import settings as hypothesis_settings
 from shapely.geometry import box
 
 from atlas import schema, settings
 from atlas.load import load_atlas
 from atlas.model import Atlas
+
+# Timing is not what property tests check (benchmarks do): no per-example deadline on a busy 2-core CI box.
+hypothesis_settings.register_profile("atlas", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("atlas")
 
 SRC = "https://example.org/source"
 
