@@ -8,17 +8,17 @@ from atlas.i18n import t
 from ui.sidebar import render_sidebar
 from ui.state import get_atlas
 
-st.set_page_config(page_title="贵州铝产业集群地图 · Guizhou Aluminium Cluster Atlas", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title="贵州铝产业集群地图 · Guizhou Aluminium Cluster Atlas", page_icon=":material/map:", layout="wide")
 
 atlas = get_atlas()
 filters, lang = render_sidebar(atlas)
 st.session_state["atlas_filters"] = filters
 
 PAGES = [
-    st.Page("pages/map.py", title=t("page_map", lang), icon="🗺️", url_path="map", default=True),
-    st.Page("pages/zones.py", title=t("page_zones", lang), icon="🏭", url_path="zones"),
-    st.Page("pages/clusters.py", title=t("page_clusters", lang), icon="📊", url_path="clusters"),
-    st.Page("pages/projects.py", title=t("page_projects", lang), icon="📋", url_path="projects"),
-    st.Page("pages/data.py", title=t("page_data", lang), icon="📚", url_path="data"),
+    st.Page("pages/map.py", title=t("page_map", lang), icon=":material/map:", url_path="map", default=True),
+    st.Page("pages/zones.py", title=t("page_zones", lang), icon=":material/factory:", url_path="zones"),
+    st.Page("pages/clusters.py", title=t("page_clusters", lang), icon=":material/bar_chart:", url_path="clusters"),
+    st.Page("pages/projects.py", title=t("page_projects", lang), icon=":material/table:", url_path="projects"),
+    st.Page("pages/data.py", title=t("page_data", lang), icon=":material/menu_book:", url_path="data"),
 ]
 st.navigation(PAGES).run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection
 from typing import Any
 
@@ -30,8 +31,9 @@ def show_map(
     tianditu_key = st.secrets.get("tianditu_key") if basemap == "tianditu" and _has_secrets() else None
     base = _base_map(lang, basemap, highlight_zone, tianditu_key)
     groups = build_layer_groups(view, lang=lang, basemap=basemap, layers=layers, highlight_zone=highlight_zone)
+    # st_folium adds the groups to the map it is given: hand it a copy so the cached base stays clean.
     result = st_folium(
-        base, feature_group_to_add=list(groups.values()), key=key, height=height, width="stretch",
+        copy.deepcopy(base), feature_group_to_add=list(groups.values()), key=key, height=height, width="stretch",
         returned_objects=["last_object_clicked"],
     )
     return result or {}
