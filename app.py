@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from atlas.i18n import t
 from ui.sidebar import render_sidebar
 from ui.state import get_atlas
 
-st.set_page_config(page_title="贵州铝产业集群地图 · Guizhou Aluminium Cluster Atlas", page_icon=":material/map:", layout="wide")
+FAVICON = str(Path(__file__).parent / "ui" / "favicon.png")  # local: a material icon would load from a CDN
+st.set_page_config(page_title="贵州铝产业集群地图 · Guizhou Aluminium Cluster Atlas", page_icon=FAVICON, layout="wide")
 
 atlas = get_atlas()
 filters, lang = render_sidebar(atlas)
