@@ -8,7 +8,7 @@ import streamlit as st
 
 from atlas.i18n import t
 from ui.sidebar import render_sidebar
-from ui.state import get_atlas
+from ui.state import get_atlas, mark_frame_rendered
 
 FAVICON = str(Path(__file__).parent / "ui" / "favicon.png")  # local: a material icon would load from a CDN
 st.set_page_config(page_title="贵州铝产业集群地图 · Guizhou Aluminium Cluster Atlas", page_icon=FAVICON, layout="wide")
@@ -24,4 +24,5 @@ PAGES = [
     st.Page("pages/projects.py", title=t("page_projects", lang), icon=":material/table:", url_path="projects"),
     st.Page("pages/data.py", title=t("page_data", lang), icon=":material/menu_book:", url_path="data"),
 ]
+mark_frame_rendered()
 st.navigation(PAGES).run()

@@ -8,8 +8,8 @@ import pandas as pd
 
 from atlas import schema
 from atlas.model import Atlas
-from atlas.schema import Lang
 from atlas.query import prefecture_of
+from atlas.schema import Lang
 
 GroupBy = Literal["cluster-type", "zone", "prefecture", "stage"]
 GROUP_BYS: Final[tuple[GroupBy, ...]] = ("cluster-type", "zone", "prefecture", "stage")
@@ -40,7 +40,8 @@ def summarise_projects(atlas: Atlas, projects: pd.DataFrame, *, by: GroupBy) -> 
     groups = keyed.groupby("key", sort=False)
     states = list(STATES)
     counts = pd.crosstab(keyed["key"], keyed["status"].map(schema.status_group)).reindex(
-        index=keys, columns=states, fill_value=0)
+        index=keys, columns=states, fill_value=0
+    )
     out = pd.DataFrame({"key": keys})
     out["name_zh"] = [names.loc[k, "name_zh"] if k in names.index else k for k in keys]
     out["name_en"] = [names.loc[k, "name_en"] if k in names.index else k for k in keys]
@@ -64,8 +65,12 @@ def status_breakdown(summary: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     """Long table (group, state, count) of a summary, for a stacked bar chart in `lang`."""
     name = f"name_{lang}"
     long = summary.melt(id_vars=[name], value_vars=list(STATES), var_name="state", value_name="count")
-    labels = {"operating": ("已投产", "operating"), "building": ("在建/试产", "building"),
-              "planned": ("规划/签约", "planned"), "other": ("其他", "other")}
+    labels = {
+        "operating": ("已投产", "operating"),
+        "building": ("在建/试产", "building"),
+        "planned": ("规划/签约", "planned"),
+        "other": ("其他", "other"),
+    }
     long["state"] = long["state"].map(lambda s: labels[s][0 if lang == "zh" else 1])
     return long.rename(columns={name: "group"})
 

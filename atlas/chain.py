@@ -30,6 +30,7 @@ def zone_chain_coverage(atlas: Atlas, zone_id: str, *, cluster_types: list[str] 
     assigned = set(assigned_cluster_types(atlas, zone_id))
     wanted = cluster_types if cluster_types is not None else [c for c in atlas.cluster_types["id"] if c in assigned]
     items = _zone_items(atlas, zone_id)
+    names = atlas.stages.set_index("id")[["name_zh", "name_en"]]
     rows = []
     for cluster in wanted:
         for position, stage in enumerate(atlas.chain_of(cluster), start=1):
@@ -42,11 +43,22 @@ def zone_chain_coverage(atlas: Atlas, zone_id: str, *, cluster_types: list[str] 
                 state = "assigned-empty"
             else:
                 state = str(best["state"].iloc[0])
-            rows.append({
-                "zone_id": zone_id, "cluster_type": cluster, "position": position, "stage": stage,
-                "state": state, "item_ids": list(ranked.loc[ranked["rank"] > 0, "id"]),
-            })
-    return pd.DataFrame(rows, columns=["zone_id", "cluster_type", "position", "stage", "state", "item_ids"])
+            rows.append(
+                {
+                    "zone_id": zone_id,
+                    "cluster_type": cluster,
+                    "position": position,
+                    "stage": stage,
+                    "stage_name_zh": names.at[stage, "name_zh"] if stage in names.index else stage,
+                    "stage_name_en": names.at[stage, "name_en"] if stage in names.index else stage,
+                    "state": state,
+                    "item_ids": list(ranked.loc[ranked["rank"] > 0, "id"]),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=["zone_id", "cluster_type", "position", "stage", "stage_name_zh", "stage_name_en", "state", "item_ids"],
+    )
 
 
 def _zone_items(atlas: Atlas, zone_id: str) -> pd.DataFrame:

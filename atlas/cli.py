@@ -26,10 +26,28 @@ from atlas.schema import Lang, Layer, label
 LISTING_FORMATS = ("table", "csv", "json")
 TABLE_COLUMNS = {
     "zones": ("id", "name_{lang}", "kind", "prefecture_adcode", "position_precision", "uncertainty_km", "roles"),
-    "projects": ("id", "name_{lang}", "stage", "status", "capacity", "capacity_unit", "zone_id", "county_adcode",
-                 "position_precision"),
-    "targets": ("id", "indicator_{lang}", "operator", "value", "unit", "target_year", "policy_section",
-                "latest_value", "latest_year"),
+    "projects": (
+        "id",
+        "name_{lang}",
+        "stage",
+        "status",
+        "capacity",
+        "capacity_unit",
+        "zone_id",
+        "county_adcode",
+        "position_precision",
+    ),
+    "targets": (
+        "id",
+        "indicator_{lang}",
+        "operator",
+        "value",
+        "unit",
+        "target_year",
+        "policy_section",
+        "latest_value",
+        "latest_year",
+    ),
 }
 """Columns an aligned terminal table shows (CSV and JSON carry every column)."""
 
@@ -95,18 +113,27 @@ def _filters(p: argparse.ArgumentParser) -> None:
     def csv_list(text: str) -> list[str]:
         return [v.strip() for v in text.split(",") if v.strip()]
 
-    for flag, dest in [("--cluster", "cluster"), ("--zone", "zone"), ("--prefecture", "prefecture"),
-                       ("--stage", "stage"), ("--status", "status")]:
-        p.add_argument(flag, dest=dest, type=csv_list, action="extend", default=[],
-                       help="comma-separated ids (repeatable)")
+    for flag, dest in [
+        ("--cluster", "cluster"),
+        ("--zone", "zone"),
+        ("--prefecture", "prefecture"),
+        ("--stage", "stage"),
+        ("--status", "status"),
+    ]:
+        p.add_argument(
+            flag, dest=dest, type=csv_list, action="extend", default=[], help="comma-separated ids (repeatable)"
+        )
     p.add_argument("-q", "--text", default="", help="free text (Chinese, English or pinyin)")
 
 
 def filters_from_args(args: argparse.Namespace) -> Filters:
     return Filters(
-        cluster_types=tuple(getattr(args, "cluster", [])), zones=tuple(getattr(args, "zone", [])),
-        prefectures=tuple(getattr(args, "prefecture", [])), stages=tuple(getattr(args, "stage", [])),
-        statuses=tuple(getattr(args, "status", [])), text=getattr(args, "text", ""),
+        cluster_types=tuple(getattr(args, "cluster", [])),
+        zones=tuple(getattr(args, "zone", [])),
+        prefectures=tuple(getattr(args, "prefecture", [])),
+        stages=tuple(getattr(args, "stage", [])),
+        statuses=tuple(getattr(args, "status", [])),
+        text=getattr(args, "text", ""),
     )
 
 
@@ -161,8 +188,9 @@ def _validate(args: argparse.Namespace) -> int:
     _, problems = load_atlas_with_problems()
     errors = [p for p in problems if p.severity == "error"]
     if args.format == "json":
-        print(json.dumps({"valid": not errors, "problems": [p.as_dict() for p in problems]}, ensure_ascii=False,
-                         indent=2))
+        print(
+            json.dumps({"valid": not errors, "problems": [p.as_dict() for p in problems]}, ensure_ascii=False, indent=2)
+        )
     elif errors:
         print(f"{len(errors)} problem(s) in {settings.data_dir()}:", file=sys.stderr)
         for problem in problems:
@@ -176,8 +204,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _layer(atlas: Atlas, name: str) -> pd.DataFrame:
     frames: dict[str, pd.DataFrame] = {
-        Layer.PROVINCE: atlas.province, Layer.PREFECTURES: atlas.prefectures, Layer.COUNTIES: atlas.counties,
-        Layer.ZONES: atlas.zones, Layer.PROJECTS: atlas.projects, Layer.RECYCLING_BASES: atlas.recycling_bases,
+        Layer.PROVINCE: atlas.province,
+        Layer.PREFECTURES: atlas.prefectures,
+        Layer.COUNTIES: atlas.counties,
+        Layer.ZONES: atlas.zones,
+        Layer.PROJECTS: atlas.projects,
+        Layer.RECYCLING_BASES: atlas.recycling_bases,
         Layer.DEPOSITS: atlas.deposits,
     }
     return frames[name]
@@ -185,8 +217,15 @@ def _layer(atlas: Atlas, name: str) -> pd.DataFrame:
 
 def _zones_records(atlas: Atlas) -> list[dict[str, Any]]:
     """Zones as JSON-ready dicts with their roles nested."""
-    role_fields = ["kind", "cluster_type", "policy_section", "summary_zh", "summary_en", "product_focus_zh",
-                   "product_focus_en"]
+    role_fields = [
+        "kind",
+        "cluster_type",
+        "policy_section",
+        "summary_zh",
+        "summary_en",
+        "product_focus_zh",
+        "product_focus_en",
+    ]
     records = []
     for _, zone in atlas.zones.iterrows():
         roles = atlas.zone_roles[atlas.zone_roles["zone_id"] == zone["id"]]
@@ -206,16 +245,22 @@ def _emit(data: pd.DataFrame | list[dict[str, Any]], args: argparse.Namespace, *
     """Print a listing as an aligned table, Excel-safe CSV or JSON."""
     lang: Lang = args.lang
     if args.format == "json":
-        rows = data if records else json.loads(
-            pd.DataFrame(data).drop(columns=["geometry", "search_text"], errors="ignore").to_json(
-                orient="records", force_ascii=False))
+        rows = (
+            data
+            if records
+            else json.loads(
+                pd.DataFrame(data)
+                .drop(columns=["geometry", "search_text"], errors="ignore")
+                .to_json(orient="records", force_ascii=False)
+            )
+        )
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     frame = pd.DataFrame(data)
     if records:
         frame["roles"] = frame["roles"].map(
-            lambda rs: "; ".join(f"{label(r['cluster_type'] or r['kind'], lang)} ({r['policy_section']})"
-                                 for r in rs))
+            lambda rs: "; ".join(f"{label(r['cluster_type'] or r['kind'], lang)} ({r['policy_section']})" for r in rs)
+        )
     if args.format == "csv":
         sys.stdout.write(neutralise_frame(localise_frame(frame, lang)).to_csv(index=False))
         return

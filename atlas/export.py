@@ -56,18 +56,34 @@ def layer_to_bytes(frame: pd.DataFrame, fmt: LayerFormat, *, layer_name: str = "
 def profile_tables(profile: ZoneProfile, lang: Lang) -> dict[str, pd.DataFrame]:
     """The zone profile as named, localised tables (the XLSX sheets / CSV blocks)."""
     zone = profile.zone
-    fields = ["id", f"name_{lang}", "kind", "county_adcodes", "prefecture_adcode", "lon", "lat",
-              "position_precision", "uncertainty_km", f"position_note_{lang}", "source", "as_of"]
+    fields = [
+        "id",
+        f"name_{lang}",
+        "kind",
+        "county_adcodes",
+        "prefecture_adcode",
+        "lon",
+        "lat",
+        "position_precision",
+        "uncertainty_km",
+        f"position_note_{lang}",
+        "source",
+        "as_of",
+    ]
     zone_table = localise_frame(pd.DataFrame([{k: zone.get(k) for k in fields}]), lang).T.reset_index()
     zone_table.columns = [column_label("field", lang), column_label("value", lang)]
-    figures = pd.DataFrame([(t(k, lang), "" if pd.isna(v) else f"{v:g}") for k, v in profile.key_figures.items()],
-                           columns=["field", "value"])
+    figures = pd.DataFrame(
+        [(t(k, lang), "" if pd.isna(v) else f"{v:g}") for k, v in profile.key_figures.items()],
+        columns=["field", "value"],
+    )
     near = t("within_km", lang, km=profile.nearby_km)
     return {
         t("zone", lang): zone_table,
         t("key_figures", lang): localise_frame(figures, lang),
         t("roles", lang): localise_frame(profile.roles.drop(columns=["zone_id"]), lang),
-        t("chain", lang): localise_frame(profile.chain.drop(columns=["zone_id"]), lang, value_columns=("state",)),
+        t("chain", lang): localise_frame(
+            profile.chain.drop(columns=["zone_id", "stage"]), lang, value_columns=("state",)
+        ),
         t("projects", lang): localise_frame(profile.projects, lang),
         f"{t('nearby_deposits', lang)} ({near})": localise_frame(profile.nearby_deposits, lang),
         f"{t('nearby_recycling_bases', lang)} ({near})": localise_frame(profile.nearby_recycling_bases, lang),
@@ -86,8 +102,9 @@ def profile_to_bytes(profile: ZoneProfile, fmt: ProfileFormat, *, lang: Lang) ->
         merged = pd.concat([g.assign(layer=name) for name, g in layers.items()], ignore_index=True)
         return _geo_bytes({"zone_profile": gpd.GeoDataFrame(merged, crs=settings.STORAGE_CRS)}, "geojson")
     if fmt == "gpkg":
-        return _geo_bytes(layers, "gpkg", tables={"roles": profile.roles, "chain": profile.chain,
-                                                  "sources": profile.sources})
+        return _geo_bytes(
+            layers, "gpkg", tables={"roles": profile.roles, "chain": profile.chain, "sources": profile.sources}
+        )
     raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(PROFILE_FORMATS)}")
 
 
@@ -106,12 +123,21 @@ def _stacked_csv_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
 
 
 def _profile_layers(profile: ZoneProfile) -> dict[str, gpd.GeoDataFrame]:
-    zone = gpd.GeoDataFrame([profile.zone], geometry=gpd.points_from_xy([profile.zone["lon"]], [profile.zone["lat"]]),
-                            crs=settings.STORAGE_CRS)
-    layers = {"zone": zone, "projects": profile.projects, "deposits": profile.nearby_deposits,
-              "recycling_bases": profile.nearby_recycling_bases}
-    return {name: gpd.GeoDataFrame(flat_for_file(g), geometry="geometry", crs=settings.STORAGE_CRS)
-            for name, g in layers.items()}
+    zone = gpd.GeoDataFrame(
+        [profile.zone],
+        geometry=gpd.points_from_xy([profile.zone["lon"]], [profile.zone["lat"]]),
+        crs=settings.STORAGE_CRS,
+    )
+    layers = {
+        "zone": zone,
+        "projects": profile.projects,
+        "deposits": profile.nearby_deposits,
+        "recycling_bases": profile.nearby_recycling_bases,
+    }
+    return {
+        name: gpd.GeoDataFrame(flat_for_file(g), geometry="geometry", crs=settings.STORAGE_CRS)
+        for name, g in layers.items()
+    }
 
 
 def _geo_bytes(

@@ -41,22 +41,27 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "page_projects": ("项目库", "Projects"),
     "page_data": ("数据与来源", "Data & sources"),
     "permalink": ("当前视图链接", "Link to this view"),
-    "showing": ("显示 {zones} 个开发区、{projects} 个项目、{bases} 个回收基地、{deposits} 处矿产资源",
-                "Showing {zones} zones, {projects} projects, {bases} recycling bases, {deposits} deposits"),
-    "data_intro": ("每个图层的来源、日期、许可与位置精度。所有坐标均为 WGS84（EPSG:4326）。",
-                   "Every layer's source, date, licence and position precision. All coordinates are WGS84 "
-                   "(EPSG:4326)."),
+    "showing": (
+        "显示 {zones} 个开发区、{projects} 个项目、{bases} 个回收基地、{deposits} 处矿产资源",
+        "Showing {zones} zones, {projects} projects, {bases} recycling bases, {deposits} deposits",
+    ),
+    "data_intro": (
+        "每个图层的来源、日期、许可与位置精度。所有坐标均为 WGS84（EPSG:4326）。",
+        "Every layer's source, date, licence and position precision. All coordinates are WGS84 (EPSG:4326).",
+    ),
     "layers": ("图层", "Layers"),
     "validation": ("数据校验", "Validation"),
     "validation_ok": ("数据校验通过（{warnings} 条提示）", "The data validates ({warnings} warnings)"),
     "validation_failed": ("数据校验发现 {n} 个问题", "Validation found {n} problems"),
     "policy_sections": ("政策条款（意译概述）", "Policy sections (paraphrased)"),
     "precision_explained": (
-        "位置精度：exact 为实测厂址；zone 为园区位置；town 为乡镇点（约 ±10 公里）；county 为县域质心（可能偏离实际厂址 10–40 公里）；"
+        "位置精度：exact 为实测厂址；zone 为园区位置；town 为乡镇点（约 ±10 公里）；"
+        "county 为县域质心（可能偏离实际厂址 10–40 公里）；"
         "region 为多县区域质心。地图上的虚线圆圈表示位置的不确定范围。",
         "Position precision: exact = surveyed site; zone = the zone's location; town = a town point (about "
         "±10 km); county = the county's centroid (the real site may be 10–40 km away); region = centroid of "
-        "a multi-county area. Dashed rings on the map show that uncertainty."),
+        "a multi-county area. Dashed rings on the map show that uncertainty.",
+    ),
     "group_by": ("分组方式", "Group by"),
     "by_cluster-type": ("产业集群", "Cluster type"),
     "by_zone": ("开发区", "Zone"),
@@ -65,7 +70,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "aggregate_notes": (
         "同时属于两个产业集群的项目在两组中均计数；产能按单位分别合计，从不跨单位相加；投资合计仅含有投资数据的项目。",
         "A project in two cluster types counts in both; capacity is summed per unit, never across units; "
-        "investment totals cover only the projects with a figure."),
+        "investment totals cover only the projects with a figure.",
+    ),
     "projects_count": ("筛选结果：{n} / {total} 个项目", "{n} of {total} projects match the filters"),
     "legend": ("图例（点击筛选产业集群）", "Legend (click to filter by cluster type)"),
     "legend_counts": ("{zones} 个开发区 · {projects} 个项目", "{zones} zones · {projects} projects"),
@@ -77,7 +83,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "map_table": ("地图上显示的记录", "Records shown on the map"),
     "open_profile": ("打开开发区档案", "Open zone profile"),
     "nearby_radius": ("周边范围（公里）", "Nearby radius (km)"),
-    "position_honesty": ("位置精度：{precision}（± {km:g} 公里）。{note}", "Position precision: {precision} (± {km:g} km). {note}"),
+    "position_honesty": (
+        "位置精度：{precision}（± {km:g} 公里）。{note}",
+        "Position precision: {precision} (± {km:g} km). {note}",
+    ),
     "downloads": ("下载", "Downloads"),
     "operating": ("已投产项目", "operating projects"),
     "under_construction": ("在建/试产项目", "projects being built"),
@@ -98,6 +107,7 @@ COLUMN_LABELS: Final[dict[str, tuple[str, str]]] = {
     "product_focus": ("重点产品", "Product focus"),
     "company": ("企业", "Company"),
     "stage": ("产业链环节", "Chain stage"),
+    "stage_name": ("产业链环节", "Chain stage"),
     "status": ("状态", "Status"),
     "state": ("覆盖情况", "Coverage"),
     "capacity": ("产能", "Capacity"),
@@ -203,7 +213,7 @@ def localise_frame(frame: pd.DataFrame, lang: Lang, *, value_columns: tuple[str,
 
 def names_by_id(frame: pd.DataFrame, lang: Lang, *, id_column: str = "id") -> dict[str, str]:
     """id → name in `lang` (falling back to the other language, then the id) for pickers and legends."""
-    primary, fallback = (("name_zh", "name_en") if lang == "zh" else ("name_en", "name_zh"))
+    primary, fallback = ("name_zh", "name_en") if lang == "zh" else ("name_en", "name_zh")
     out = {}
     for _, row in frame.iterrows():
         key = str(row[id_column])
@@ -213,5 +223,20 @@ def names_by_id(frame: pd.DataFrame, lang: Lang, *, id_column: str = "id") -> di
 
 def project_columns(lang: Lang) -> list[str]:
     """The project columns a table shows, in reading order, names in `lang`."""
-    return ["id", f"name_{lang}", f"company_{lang}", "cluster_types", "stage", "status", "capacity", "capacity_unit",
-            "investment_cny_m", "year", "zone_id", "county_adcode", "position_precision", "source", "as_of"]
+    return [
+        "id",
+        f"name_{lang}",
+        f"company_{lang}",
+        "cluster_types",
+        "stage",
+        "status",
+        "capacity",
+        "capacity_unit",
+        "investment_cny_m",
+        "year",
+        "zone_id",
+        "county_adcode",
+        "position_precision",
+        "source",
+        "as_of",
+    ]

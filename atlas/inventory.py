@@ -23,15 +23,26 @@ def data_inventory(atlas: Atlas) -> pd.DataFrame:
     rows = []
     for name, relative in settings.DATA_FILES.items():
         frame = getattr(atlas, name)
-        precision = (frame["position_precision"].value_counts() if "position_precision" in frame.columns
-                     else pd.Series(dtype=int))
+        precision = (
+            frame["position_precision"].value_counts()
+            if "position_precision" in frame.columns
+            else pd.Series(dtype=int)
+        )
         as_of = frame["as_of"].astype(str) if "as_of" in frame.columns else pd.Series(dtype=str)
-        sources = {p.strip() for s in frame.get("source", pd.Series(dtype=str)).astype(str)
-                   for p in s.split(" ; ") if p.strip()}
+        sources = {
+            p.strip()
+            for s in frame.get("source", pd.Series(dtype=str)).astype(str)
+            for p in s.split(" ; ")
+            if p.strip()
+        }
         row: dict[str, object] = {
-            "layer": name, "file": f"data/{relative}", "records": len(frame),
-            "sources": len(sources), "as_of_min": as_of.min() if len(as_of) else "",
-            "as_of_max": as_of.max() if len(as_of) else "", "licence": LICENCES.get(name, DEFAULT_LICENCE),
+            "layer": name,
+            "file": f"data/{relative}",
+            "records": len(frame),
+            "sources": len(sources),
+            "as_of_min": as_of.min() if len(as_of) else "",
+            "as_of_max": as_of.max() if len(as_of) else "",
+            "licence": LICENCES.get(name, DEFAULT_LICENCE),
         }
         for level in schema.PositionPrecision:
             row[f"precision_{level}"] = int(precision.get(str(level), 0))

@@ -6,38 +6,65 @@ from collections.abc import Collection
 
 import pandas as pd
 
+from atlas.i18n import names_by_id
 from atlas.model import Atlas
 from atlas.schema import Lang, Layer, label
 
 LISTED: tuple[tuple[Layer, str], ...] = (
-    (Layer.ZONES, "zones"), (Layer.PROJECTS, "projects"), (Layer.RECYCLING_BASES, "recycling_bases"),
+    (Layer.ZONES, "zones"),
+    (Layer.PROJECTS, "projects"),
+    (Layer.RECYCLING_BASES, "recycling_bases"),
     (Layer.DEPOSITS, "deposits"),
 )
-LISTING_COLUMNS: tuple[str, ...] = ("layer", "id", "name", "kind", "status", "position_precision",
-                                    "uncertainty_km", "lon", "lat", "source", "as_of")
+LISTING_COLUMNS: tuple[str, ...] = (
+    "layer",
+    "id",
+    "name",
+    "kind",
+    "status",
+    "position_precision",
+    "uncertainty_km",
+    "lon",
+    "lat",
+    "source",
+    "as_of",
+)
 
 
 def map_listing(atlas: Atlas, layers: Collection[Layer], *, lang: Lang) -> pd.DataFrame:
     """One row per drawn record of the point layers in `layers` (boundaries are not listed)."""
     blocks = []
+    stage_names = names_by_id(atlas.stages, lang)
     for layer, attribute in LISTED:
         if layer not in layers:
             continue
         frame = pd.DataFrame(getattr(atlas, attribute).drop(columns=["geometry", "search_text"], errors="ignore"))
         if frame.empty:
             continue
-        kind = frame["stage"] if "stage" in frame.columns else frame.get("kind", pd.Series("", index=frame.index))
-        blocks.append(pd.DataFrame({
-            "layer": label(layer, lang),
-            "id": frame["id"],
-            "name": frame[f"name_{lang}"].where(frame[f"name_{lang}"] != "", frame["name_zh"]),
-            "kind": kind.map(lambda v: label(str(v), lang)),
-            "status": frame.get("status", pd.Series("", index=frame.index)).map(
-                lambda v: label(str(v), lang) if v else ""),
-            "position_precision": frame["position_precision"].map(lambda v: label(str(v), lang)),
-            "uncertainty_km": frame["uncertainty_km"],
-            "lon": frame["lon"], "lat": frame["lat"], "source": frame["source"], "as_of": frame["as_of"],
-        }))
+        kind = (
+            frame["stage"].map(stage_names).fillna(frame["stage"])
+            if "stage" in frame.columns
+            else frame.get("kind", pd.Series("", index=frame.index)).map(lambda v: label(str(v), lang))
+        )
+        blocks.append(
+            pd.DataFrame(
+                {
+                    "layer": label(layer, lang),
+                    "id": frame["id"],
+                    "name": frame[f"name_{lang}"].where(frame[f"name_{lang}"] != "", frame["name_zh"]),
+                    "kind": kind,
+                    "status": frame.get("status", pd.Series("", index=frame.index)).map(
+                        lambda v: label(str(v), lang) if v else ""
+                    ),
+                    "position_precision": frame["position_precision"].map(lambda v: label(str(v), lang)),
+                    "uncertainty_km": frame["uncertainty_km"],
+                    "lon": frame["lon"],
+                    "lat": frame["lat"],
+                    "source": frame["source"],
+                    "as_of": frame["as_of"],
+                }
+            )
+        )
     if not blocks:
         return pd.DataFrame(columns=list(LISTING_COLUMNS))
     return pd.concat(blocks, ignore_index=True)[list(LISTING_COLUMNS)]

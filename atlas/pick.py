@@ -12,7 +12,9 @@ from atlas.model import Atlas
 from atlas.schema import Lang, Layer, label
 
 PICKABLE: tuple[tuple[Layer, str], ...] = (
-    (Layer.ZONES, "zones"), (Layer.RECYCLING_BASES, "recycling_bases"), (Layer.DEPOSITS, "deposits"),
+    (Layer.ZONES, "zones"),
+    (Layer.RECYCLING_BASES, "recycling_bases"),
+    (Layer.DEPOSITS, "deposits"),
     (Layer.PROJECTS, "projects"),
 )
 
@@ -52,11 +54,18 @@ def card_rows(atlas: Atlas, picked: Picked, *, lang: Lang) -> list[tuple[str, st
     def text(value: Any) -> str:
         if value is None or (isinstance(value, float) and math.isnan(value)) or value == "" or value == []:
             return none
-        return "; ".join(map(str, value)) if isinstance(value, list) else f"{value:g}" if isinstance(
-            value, float) else str(value)
+        return (
+            "; ".join(map(str, value))
+            if isinstance(value, list)
+            else f"{value:g}"
+            if isinstance(value, float)
+            else str(value)
+        )
 
-    rows = [(column_label("name_zh", lang), text(record.get("name_zh"))),
-            (column_label("name_en", lang), text(record.get("name_en")))]
+    rows = [
+        (column_label("name_zh", lang), text(record.get("name_zh"))),
+        (column_label("name_en", lang), text(record.get("name_en"))),
+    ]
     if picked.layer == Layer.ZONES:
         roles = atlas.zone_roles[atlas.zone_roles["zone_id"] == record["id"]]
         for _, role in roles.iterrows():
@@ -69,12 +78,18 @@ def card_rows(atlas: Atlas, picked: Picked, *, lang: Lang) -> list[tuple[str, st
         unit = record.get("capacity_unit") or ""
         rows.append((column_label("capacity", lang), f"{text(record['capacity'])} {unit}".strip()))
     if "quantity_mt" in record:
-        rows.append((column_label("quantity_mt", lang),
-                     f"{text(record['quantity_mt'])} ({text(record.get('quantity_definition'))}, "
-                     f"{text(record.get('quantity_year'))})"))
+        rows.append(
+            (
+                column_label("quantity_mt", lang),
+                f"{text(record['quantity_mt'])} ({text(record.get('quantity_definition'))}, "
+                f"{text(record.get('quantity_year'))})",
+            )
+        )
     rows += [
-        (column_label("position_precision", lang),
-         f"{label(str(record['position_precision']), lang)} ± {text(record['uncertainty_km'])} km"),
+        (
+            column_label("position_precision", lang),
+            f"{label(str(record['position_precision']), lang)} ± {text(record['uncertainty_km'])} km",
+        ),
         (column_label("source", lang), text(record.get("source"))),
         (column_label("as_of", lang), text(record.get("as_of"))),
     ]

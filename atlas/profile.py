@@ -67,8 +67,13 @@ def zone_profile(atlas: Atlas, zone_id: str, *, nearby_km: float = settings.NEAR
     bases = _nearby(atlas.recycling_bases, lon=lon, lat=lat, km=nearby_km, zone_radius=zone_radius)
     record = {k: v for k, v in zone.items() if k not in ("geometry", "search_text")}
     return ZoneProfile(
-        zone=record, roles=roles, chain=zone_chain_coverage(atlas, zone_id), projects=projects,
-        nearby_deposits=deposits, nearby_recycling_bases=bases, nearby_km=nearby_km,
+        zone=record,
+        roles=roles,
+        chain=zone_chain_coverage(atlas, zone_id),
+        projects=projects,
+        nearby_deposits=deposits,
+        nearby_recycling_bases=bases,
+        nearby_km=nearby_km,
         sources=_sources(record, roles, projects, deposits, bases),
     )
 
@@ -85,8 +90,11 @@ def _sources(zone: dict[str, Any], *tables: pd.DataFrame) -> pd.DataFrame:
     entries = [(str(zone["source"]), str(zone["id"]))]
     for table in tables:
         key = "id" if "id" in table.columns else "zone_id"
-        ids = table[key] if key == "id" else (table["zone_id"] + "/" + table["kind"] + "/" + table["cluster_type"]
-                                              ).str.rstrip("/")
+        ids = (
+            table[key]
+            if key == "id"
+            else (table["zone_id"] + "/" + table["kind"] + "/" + table["cluster_type"]).str.rstrip("/")
+        )
         entries += list(zip(table["source"].astype(str), ids.astype(str), strict=True))
     for source, record_id in entries:
         for part in (p.strip() for p in source.split(" ; ") if p.strip()):

@@ -31,8 +31,9 @@ class Filters:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.cluster_types or self.zones or self.prefectures or self.stages or self.statuses
-                    or self.text.strip())
+        return not (
+            self.cluster_types or self.zones or self.prefectures or self.stages or self.statuses or self.text.strip()
+        )
 
 
 def check_filters(atlas: Atlas, filters: Filters) -> None:
@@ -116,13 +117,17 @@ def filter_deposits(atlas: Atlas, filters: Filters) -> gpd.GeoDataFrame:
     deposits = atlas.deposits
     mask = np.ones(len(deposits), dtype=bool)
     if filters.zones:
-        zone_counties = {c for cs in atlas.zones.loc[atlas.zones["id"].isin(filters.zones), "county_adcodes"]
-                         for c in cs}
+        zone_counties = {
+            c for cs in atlas.zones.loc[atlas.zones["id"].isin(filters.zones), "county_adcodes"] for c in cs
+        }
         mask &= deposits["county_adcodes"].map(lambda cs: bool(zone_counties.intersection(cs))).to_numpy(dtype=bool)
     if filters.prefectures:
         wanted = set(filters.prefectures)
-        mask &= deposits["county_adcodes"].map(
-            lambda cs: any(prefecture_code(c) in wanted for c in cs)).to_numpy(dtype=bool)
+        mask &= (
+            deposits["county_adcodes"]
+            .map(lambda cs: any(prefecture_code(c) in wanted for c in cs))
+            .to_numpy(dtype=bool)
+        )
     mask &= text_mask(deposits, filters.text)
     return deposits[mask]
 
@@ -161,6 +166,10 @@ def filtered_atlas(atlas: Atlas, filters: Filters) -> Atlas:
     if filters.cluster_types:
         roles = roles[(roles["kind"] != schema.RoleKind.CLUSTER) | roles["cluster_type"].isin(filters.cluster_types)]
     return replace(
-        atlas, zones=zones, zone_roles=roles, projects=filter_projects(atlas, filters),
-        recycling_bases=filter_recycling_bases(atlas, filters), deposits=filter_deposits(atlas, filters),
+        atlas,
+        zones=zones,
+        zone_roles=roles,
+        projects=filter_projects(atlas, filters),
+        recycling_bases=filter_recycling_bases(atlas, filters),
+        deposits=filter_deposits(atlas, filters),
     )

@@ -137,6 +137,7 @@ def status_group(status: str) -> str:
     except ValueError:
         return "other"
 
+
 CLUSTER_COLOURS: Final[dict[str, str]] = {
     ClusterType.LIGHTWEIGHT: "#1f77b4",
     ClusterType.ALLOY: "#d62728",
@@ -163,53 +164,128 @@ RECORD_COLUMNS: Final[tuple[str, ...]] = ("id", "name_zh", "name_en", "source", 
 POINT_COLUMNS: Final[tuple[str, ...]] = ("lon", "lat", "position_precision", "uncertainty_km")
 
 BOUNDARY_COLUMNS: Final[tuple[str, ...]] = (
-    "adcode", "name_zh", "name_en", "parent_adcode", "source", "as_of", "position_precision",
+    "adcode",
+    "name_zh",
+    "name_en",
+    "parent_adcode",
+    "source",
+    "as_of",
+    "position_precision",
 )
 
 ZONE_COLUMNS: Final[tuple[str, ...]] = (
-    *RECORD_COLUMNS, "kind", "county_adcodes", "prefecture_adcode", *POINT_COLUMNS,
-    "position_note_zh", "position_note_en", "notes",
+    *RECORD_COLUMNS,
+    "kind",
+    "county_adcodes",
+    "prefecture_adcode",
+    *POINT_COLUMNS,
+    "position_note_zh",
+    "position_note_en",
+    "notes",
 )
 
 ZONE_ROLE_COLUMNS: Final[tuple[str, ...]] = (
-    "zone_id", "kind", "cluster_type", "policy_section", "summary_zh", "summary_en",
-    "product_focus_zh", "product_focus_en", "source", "as_of",
+    "zone_id",
+    "kind",
+    "cluster_type",
+    "policy_section",
+    "summary_zh",
+    "summary_en",
+    "product_focus_zh",
+    "product_focus_en",
+    "source",
+    "as_of",
 )
 
 PROJECT_COLUMNS: Final[tuple[str, ...]] = (
-    *RECORD_COLUMNS, "company_zh", "company_en", "cluster_types", "stage", "status",
-    "capacity", "capacity_unit", "investment_cny_m", "year", "zone_id", "county_adcode",
-    *POINT_COLUMNS, "notes",
+    *RECORD_COLUMNS,
+    "company_zh",
+    "company_en",
+    "cluster_types",
+    "stage",
+    "status",
+    "capacity",
+    "capacity_unit",
+    "investment_cny_m",
+    "year",
+    "zone_id",
+    "county_adcode",
+    *POINT_COLUMNS,
+    "notes",
 )
 
 RECYCLING_BASE_COLUMNS: Final[tuple[str, ...]] = (
-    *RECORD_COLUMNS, "kind", "status", "capacity", "capacity_unit", "year", "zone_id",
-    "county_adcode", *POINT_COLUMNS, "policy_section", "notes",
+    *RECORD_COLUMNS,
+    "kind",
+    "status",
+    "capacity",
+    "capacity_unit",
+    "year",
+    "zone_id",
+    "county_adcode",
+    *POINT_COLUMNS,
+    "policy_section",
+    "notes",
 )
 
 DEPOSIT_COLUMNS: Final[tuple[str, ...]] = (
-    *RECORD_COLUMNS, "kind", "county_adcodes", "quantity_mt", "quantity_definition",
-    "quantity_year", *POINT_COLUMNS, "notes",
+    *RECORD_COLUMNS,
+    "kind",
+    "county_adcodes",
+    "quantity_mt",
+    "quantity_definition",
+    "quantity_year",
+    *POINT_COLUMNS,
+    "notes",
 )
 
 CLUSTER_TYPE_COLUMNS: Final[tuple[str, ...]] = (
-    "id", "name_zh", "name_en", "policy_section", "chain_zh", "chain_en", "source", "as_of",
+    "id",
+    "name_zh",
+    "name_en",
+    "policy_section",
+    "chain_zh",
+    "chain_en",
+    "source",
+    "as_of",
 )
 STAGE_COLUMNS: Final[tuple[str, ...]] = ("id", "name_zh", "name_en", "description_en", "source", "as_of")
 CHAIN_COLUMNS: Final[tuple[str, ...]] = ("cluster_type", "position", "stage", "source", "as_of")
 PRODUCT_COLUMNS: Final[tuple[str, ...]] = (
-    "cluster_type", "product_zh", "product_en", "policy_section", "source", "as_of",
+    "cluster_type",
+    "product_zh",
+    "product_en",
+    "policy_section",
+    "source",
+    "as_of",
 )
 TARGET_COLUMNS: Final[tuple[str, ...]] = (
-    "id", "indicator_zh", "indicator_en", "operator", "value", "unit", "target_year", "policy_section",
-    "latest_value", "latest_year", "latest_source", "latest_note", "source", "as_of",
+    "id",
+    "indicator_zh",
+    "indicator_en",
+    "operator",
+    "value",
+    "unit",
+    "target_year",
+    "policy_section",
+    "latest_value",
+    "latest_year",
+    "latest_source",
+    "latest_note",
+    "source",
+    "as_of",
 )
 SECTION_COLUMNS: Final[tuple[str, ...]] = ("id", "title_zh", "title_en", "summary_zh", "summary_en", "source", "as_of")
 DEPARTMENT_COLUMNS: Final[tuple[str, ...]] = ("id", "name_zh", "name_en", "source", "as_of")
 RESPONSIBILITY_COLUMNS: Final[tuple[str, ...]] = ("policy_section", "department_id", "source", "as_of")
 
 DEPOSIT_QUANTITY_DEFINITIONS: Final[tuple[str, ...]] = (
-    "resource", "reserve", "proven", "remaining", "prospective", "usable",
+    "resource",
+    "reserve",
+    "proven",
+    "remaining",
+    "prospective",
+    "usable",
 )
 """How a bauxite tonnage is defined (resource ≠ reserve): never add figures of different kinds."""
 

@@ -42,6 +42,7 @@ def database_url() -> str | None:
     """``$ATLAS_DATABASE_URL`` (a ``postgresql://`` URL) or None for the embedded file store."""
     return os.environ.get("ATLAS_DATABASE_URL") or None
 
+
 LOCAL_METRIC_CRS: Final[str] = "EPSG:32648"
 """UTM 48N: metric plausibility checks (a point's distance to its stated county) to ~0.2 % scale error.
 Reported distances never use it: they are geodesic (`atlas.geodesy`)."""

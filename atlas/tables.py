@@ -90,7 +90,12 @@ def check_required(frame: pd.DataFrame, columns: Iterable[str], *, label: str) -
 
 
 def check_allowed(
-    frame: pd.DataFrame, column: str, allowed: Iterable[str], *, label: str, optional: bool = False,
+    frame: pd.DataFrame,
+    column: str,
+    allowed: Iterable[str],
+    *,
+    label: str,
+    optional: bool = False,
     multi: bool = False,
 ) -> list[Problem]:
     """Every value (each list item when `multi`) must be one of `allowed`; the message lists them."""
@@ -103,9 +108,7 @@ def check_allowed(
                 continue
             if item not in allowed_set:
                 valid = ", ".join(sorted(allowed_set))
-                problems.append(
-                    Problem(label, f"unknown value; valid values: {valid}", row_number(i), column, item)
-                )
+                problems.append(Problem(label, f"unknown value; valid values: {valid}", row_number(i), column, item))
     return problems
 
 
@@ -115,9 +118,7 @@ def check_unique(frame: pd.DataFrame, column: str, *, label: str) -> list[Proble
     problems = []
     for i, raw in enumerate(frame[column]):
         if raw in seen and raw != "":
-            problems.append(
-                Problem(label, f"duplicate id (first used on row {seen[raw]})", row_number(i), column, raw)
-            )
+            problems.append(Problem(label, f"duplicate id (first used on row {seen[raw]})", row_number(i), column, raw))
         seen.setdefault(raw, row_number(i))
     return problems
 

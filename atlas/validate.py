@@ -72,8 +72,15 @@ def _boundary_problems(raw: RawData) -> list[Problem]:
     parents = set(raw.boundaries["prefectures"]["adcode"])
     for i, parent in enumerate(raw.boundaries["counties"]["parent_adcode"]):
         if parent not in parents:
-            problems.append(Problem(settings.DATA_FILES["counties"], "parent is not a shipped prefecture", row_number(i),
-                                    "parent_adcode", parent))
+            problems.append(
+                Problem(
+                    settings.DATA_FILES["counties"],
+                    "parent is not a shipped prefecture",
+                    row_number(i),
+                    "parent_adcode",
+                    parent,
+                )
+            )
     return problems
 
 
@@ -95,21 +102,30 @@ def _role_problems(roles: pd.DataFrame, zones: set[str], clusters: set[str], sec
     for i, (kind, cluster) in enumerate(zip(roles["kind"], roles["cluster_type"], strict=True)):
         if kind == schema.RoleKind.CLUSTER and cluster not in clusters:
             valid = ", ".join(sorted(clusters))
-            problems.append(Problem(label, f"a cluster role needs a cluster_type ({valid})", row_number(i),
-                                    "cluster_type", cluster))
+            problems.append(
+                Problem(label, f"a cluster role needs a cluster_type ({valid})", row_number(i), "cluster_type", cluster)
+            )
         if kind != schema.RoleKind.CLUSTER and cluster:
-            problems.append(Problem(label, "only cluster roles carry a cluster_type", row_number(i),
-                                    "cluster_type", cluster))
+            problems.append(
+                Problem(label, "only cluster roles carry a cluster_type", row_number(i), "cluster_type", cluster)
+            )
     keys = roles["zone_id"] + "|" + roles["kind"] + "|" + roles["cluster_type"]
     for i, duplicated in enumerate(keys.duplicated()):
         if duplicated:
-            problems.append(Problem(label, "the same (zone, kind, cluster_type) appears twice", row_number(i),
-                                    "zone_id", keys.iloc[i]))
+            problems.append(
+                Problem(
+                    label, "the same (zone, kind, cluster_type) appears twice", row_number(i), "zone_id", keys.iloc[i]
+                )
+            )
     return problems
 
 
 def _project_problems(
-    projects: pd.DataFrame, zones: set[str], counties: set[str], stages: set[str], clusters: set[str],
+    projects: pd.DataFrame,
+    zones: set[str],
+    counties: set[str],
+    stages: set[str],
+    clusters: set[str],
     chains: pd.DataFrame,
 ) -> list[Problem]:
     label = settings.DATA_FILES["projects"]
@@ -125,9 +141,15 @@ def _project_problems(
     for i, (stage, raw_clusters) in enumerate(zip(projects["stage"], projects["cluster_types"], strict=True)):
         for cluster in (c.strip() for c in raw_clusters.split(schema.LIST_SEPARATOR) if c.strip()):
             if cluster in chain_stages and stage not in chain_stages[cluster]:
-                problems.append(Problem(label, f"stage {stage!r} is not in the {cluster} chain "
-                                        f"({', '.join(sorted(chain_stages[cluster]))})", row_number(i),
-                                        "cluster_types", cluster))
+                problems.append(
+                    Problem(
+                        label,
+                        f"stage {stage!r} is not in the {cluster} chain ({', '.join(sorted(chain_stages[cluster]))})",
+                        row_number(i),
+                        "cluster_types",
+                        cluster,
+                    )
+                )
     return problems
 
 
@@ -140,7 +162,8 @@ def _capacity_problems(frame: pd.DataFrame, *, label: str) -> list[Problem]:
             problems.append(Problem(label, "a capacity needs its unit", row_number(i), "capacity_unit", ""))
     problems += [
         Problem(label, "year must be a whole year", row_number(i), "year", str(y))
-        for i, y in enumerate(years) if pd.notna(y) and (y != int(y) or y > 2100)
+        for i, y in enumerate(years)
+        if pd.notna(y) and (y != int(y) or y > 2100)
     ]
     return problems
 
@@ -162,35 +185,45 @@ def _deposit_problems(deposits: pd.DataFrame, counties: set[str]) -> list[Proble
     problems = check_required(deposits, ("kind", "county_adcodes"), label=label)
     problems += check_allowed(deposits, "kind", ("district", "deposit"), label=label)
     problems += check_allowed(deposits, "county_adcodes", counties, label=label, multi=True)
-    problems += check_allowed(deposits, "quantity_definition", schema.DEPOSIT_QUANTITY_DEFINITIONS, label=label,
-                              optional=True)
+    problems += check_allowed(
+        deposits, "quantity_definition", schema.DEPOSIT_QUANTITY_DEFINITIONS, label=label, optional=True
+    )
     quantity, quantity_problems = parse_numbers(deposits, "quantity_mt", label=label, minimum=0)
     problems += quantity_problems + parse_numbers(deposits, "quantity_year", label=label, minimum=1900)[1]
     for i, (value, definition) in enumerate(zip(quantity, deposits["quantity_definition"], strict=True)):
         if pd.notna(value) and not definition:
-            problems.append(Problem(label, "a tonnage needs its definition (resource, reserve, …)", row_number(i),
-                                    "quantity_definition", ""))
+            problems.append(
+                Problem(
+                    label,
+                    "a tonnage needs its definition (resource, reserve, …)",
+                    row_number(i),
+                    "quantity_definition",
+                    "",
+                )
+            )
     return problems
 
 
 def _policy_problems(
     t: dict[str, pd.DataFrame], clusters: set[str], stages: set[str], sections: set[str], departments: set[str]
 ) -> list[Problem]:
-    problems = check_required(t["cluster_types"], ("name_zh", "name_en", "policy_section"), label=settings.DATA_FILES["cluster_types"])
+    problems = check_required(
+        t["cluster_types"], ("name_zh", "name_en", "policy_section"), label=settings.DATA_FILES["cluster_types"]
+    )
     problems += check_allowed(t["chains"], "cluster_type", clusters, label=settings.DATA_FILES["chains"])
     problems += check_allowed(t["chains"], "stage", stages, label=settings.DATA_FILES["chains"])
     problems += parse_numbers(t["chains"], "position", label=settings.DATA_FILES["chains"], minimum=1)[1]
     problems += check_allowed(t["products"], "cluster_type", clusters, label=settings.DATA_FILES["products"])
     problems += check_allowed(t["products"], "policy_section", sections, label=settings.DATA_FILES["products"])
     label = settings.DATA_FILES["targets"]
-    problems += check_required(t["targets"], ("indicator_zh", "indicator_en", "operator", "value", "unit",
-                                              "policy_section"), label=label)
+    problems += check_required(
+        t["targets"], ("indicator_zh", "indicator_en", "operator", "value", "unit", "policy_section"), label=label
+    )
     problems += check_allowed(t["targets"], "operator", schema.TARGET_OPERATORS, label=label)
     problems += check_allowed(t["targets"], "policy_section", sections, label=label)
     for column in ("value", "target_year", "latest_value", "latest_year"):
         problems += parse_numbers(t["targets"], column, label=label)[1]
-    for i, (latest, source) in enumerate(zip(t["targets"]["latest_value"], t["targets"]["latest_source"],
-                                             strict=True)):
+    for i, (latest, source) in enumerate(zip(t["targets"]["latest_value"], t["targets"]["latest_source"], strict=True)):
         if latest and not source:
             problems.append(Problem(label, "a latest value needs its source", row_number(i), "latest_source", ""))
     label = settings.DATA_FILES["responsibilities"]
@@ -210,8 +243,12 @@ def _position_problems(raw: RawData) -> list[Problem]:
         return []
     metric = counties.set_index("adcode").geometry.to_crs(settings.LOCAL_METRIC_CRS)
     problems = []
-    for name, column in [("zones", "county_adcodes"), ("deposits", "county_adcodes"), ("projects", "county_adcode"),
-                         ("recycling_bases", "county_adcode")]:
+    for name, column in [
+        ("zones", "county_adcodes"),
+        ("deposits", "county_adcodes"),
+        ("projects", "county_adcode"),
+        ("recycling_bases", "county_adcode"),
+    ]:
         frame = raw.tables[name]
         lon, _ = parse_numbers(frame, "lon", label=name)
         lat, _ = parse_numbers(frame, "lat", label=name)
@@ -224,11 +261,15 @@ def _position_problems(raw: RawData) -> list[Problem]:
             gap_km = min(metric[c].distance(points.iloc[i]) for c in wanted) / 1000
             allowed_km = 0.0 if pd.isna(radius.iloc[i]) else float(radius.iloc[i])
             if gap_km > allowed_km + 0.05:
-                problems.append(Problem(
-                    settings.DATA_FILES[name],
-                    f"position is {gap_km:.1f} km outside its county {codes} (uncertainty {allowed_km:g} km)",
-                    row_number(i), "lon", f"{lon.iloc[i]}, {lat.iloc[i]}",
-                ))
+                problems.append(
+                    Problem(
+                        settings.DATA_FILES[name],
+                        f"position is {gap_km:.1f} km outside its county {codes} (uncertainty {allowed_km:g} km)",
+                        row_number(i),
+                        "lon",
+                        f"{lon.iloc[i]}, {lat.iloc[i]}",
+                    )
+                )
     return problems
 
 
@@ -241,9 +282,7 @@ def check_record_fields(frame: pd.DataFrame, *, label: str, section_ids: set[str
     return problems
 
 
-def check_sources(
-    frame: pd.DataFrame, *, label: str, section_ids: set[str], column: str = "source"
-) -> list[Problem]:
+def check_sources(frame: pd.DataFrame, *, label: str, section_ids: set[str], column: str = "source") -> list[Problem]:
     """Each ' ; '-separated part of a source is a URL or a policy section id that exists."""
     problems = []
     for i, raw in enumerate(frame[column]):
@@ -255,7 +294,9 @@ def check_sources(
                     problems.append(Problem(label, "policy section not in sections.csv", row_number(i), column, part))
                 continue
             problems.append(
-                Problem(label, "source must be a URL or a policy section id such as II.(3)", row_number(i), column, part)
+                Problem(
+                    label, "source must be a URL or a policy section id such as II.(3)", row_number(i), column, part
+                )
             )
     return problems
 
@@ -277,7 +318,8 @@ def check_points(frame: pd.DataFrame, *, label: str) -> list[Problem]:
             problems.append(Problem(label, "lon and lat look swapped", row_number(i), "lon", f"{x}, {y}"))
         elif not (west <= x <= east and south <= y <= north):
             problems.append(
-                Problem(label, f"position is outside Guizhou {settings.GUIZHOU_BOUNDS}", row_number(i), "lon",
-                        f"{x}, {y}")
+                Problem(
+                    label, f"position is outside Guizhou {settings.GUIZHOU_BOUNDS}", row_number(i), "lon", f"{x}, {y}"
+                )
             )
     return problems

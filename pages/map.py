@@ -17,14 +17,30 @@ from ui.state import page_context
 atlas, filters, lang = page_context()
 view = filtered_atlas(atlas, filters)
 st.title(t("app_title", lang))
-st.caption(t("showing", lang, zones=len(view.zones), projects=len(view.projects), bases=len(view.recycling_bases),
-             deposits=len(view.deposits)))
+st.caption(
+    t(
+        "showing",
+        lang,
+        zones=len(view.zones),
+        projects=len(view.projects),
+        bases=len(view.recycling_bases),
+        deposits=len(view.deposits),
+    )
+)
 
 legend_filter(atlas, view, lang)
 left, right = st.columns([1, 1])
-layers = left.pills(t("layers", lang), list(Layer), selection_mode="multi", default=list(Layer), key="map_layers",
-                    format_func=lambda v: label(v, lang))
-basemap = right.selectbox(t("basemap", lang), BASEMAPS, key="map_basemap", format_func=lambda b: t(f"basemap_{b}", lang))
+layers = left.pills(
+    t("layers", lang),
+    list(Layer),
+    selection_mode="multi",
+    default=list(Layer),
+    key="map_layers",
+    format_func=lambda v: label(v, lang),
+)
+basemap = right.selectbox(
+    t("basemap", lang), BASEMAPS, key="map_basemap", format_func=lambda b: t(f"basemap_{b}", lang)
+)
 
 clicked = show_map(view, lang=lang, layers=set(layers or []), key="atlas-map", height=620, basemap=basemap)
 point = clicked.get("last_object_clicked") or {}
@@ -33,5 +49,4 @@ if picked is not None:
     render_card(card_rows(atlas, picked, lang=lang), picked, lang)
 
 st.subheader(t("map_table", lang))
-st.dataframe(localise_frame(map_listing(view, set(layers or []), lang=lang), lang), hide_index=True,
-             width="stretch")
+st.dataframe(localise_frame(map_listing(view, set(layers or []), lang=lang), lang), hide_index=True, width="stretch")

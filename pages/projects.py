@@ -22,9 +22,15 @@ left, right = st.columns([3, 2])
 with left:
     st.dataframe(table, hide_index=True, width="stretch", height=520)
 with right:
-    show_map(view, lang=lang, layers={Layer.COUNTIES, Layer.PREFECTURES, Layer.PROJECTS}, key="projects-map",
-             height=520)
-download_row([Download("csv", lambda: layer_to_bytes(view.projects, "csv")),
-              Download("xlsx", lambda: tables_to_xlsx_bytes({t("page_projects", lang): table})),
-              Download("geojson", lambda: layer_to_bytes(view.projects, "geojson", layer_name="projects"))],
-             basename="projects", key="projects-dl")
+    show_map(
+        view, lang=lang, layers={Layer.COUNTIES, Layer.PREFECTURES, Layer.PROJECTS}, key="projects-map", height=520
+    )
+download_row(
+    [
+        Download("csv", lambda: layer_to_bytes(view.projects, "csv")),
+        Download("xlsx", lambda: tables_to_xlsx_bytes({t("page_projects", lang): table})),
+        Download("geojson", lambda: layer_to_bytes(view.projects, "geojson", layer_name="projects")),
+    ],
+    basename="projects",
+    key="projects-dl",
+)

@@ -24,8 +24,15 @@ zone = profile.zone
 
 st.header(zone[f"name_{lang}"])
 st.caption(zone["name_en" if lang == "zh" else "name_zh"])
-st.info(t("position_honesty", lang, precision=label(zone["position_precision"], lang), km=zone["uncertainty_km"],
-          note=zone.get(f"position_note_{lang}", "")))
+st.info(
+    t(
+        "position_honesty",
+        lang,
+        precision=label(zone["position_precision"], lang),
+        km=zone["uncertainty_km"],
+        note=zone.get(f"position_note_{lang}", ""),
+    )
+)
 figures = profile.key_figures
 for column, key in zip(st.columns(4), ["roles", "projects", "operating", "nearby_deposits"], strict=True):
     column.metric(t(key, lang), f"{figures[key]:g}")
@@ -35,13 +42,27 @@ left, right = st.columns([3, 2])
 with left:
     for name, table in list(tables.items())[2:]:
         st.subheader(name)
-        st.dataframe(table, hide_index=True, width="stretch") if len(table) else st.caption(t("no_data", lang))
+        if len(table):
+            st.dataframe(table, hide_index=True, width="stretch")
+        else:
+            st.caption(t("no_data", lang))
 with right:
-    show_map(atlas, lang=lang, layers={Layer.PREFECTURES, Layer.COUNTIES, Layer.ZONES, Layer.DEPOSITS,
-                                       Layer.RECYCLING_BASES, Layer.PROJECTS}, key="zone-map", height=460,
-             highlight_zone=zone_id)
+    show_map(
+        atlas,
+        lang=lang,
+        layers={Layer.PREFECTURES, Layer.COUNTIES, Layer.ZONES, Layer.DEPOSITS, Layer.RECYCLING_BASES, Layer.PROJECTS},
+        key="zone-map",
+        height=460,
+        highlight_zone=zone_id,
+    )
 
 st.subheader(t("downloads", lang))
-download_row([Download(fmt, lambda fmt=fmt: profile_to_bytes(profile, fmt, lang=lang))
-              for fmt in ("xlsx", "csv", "geojson", "gpkg")] + report_downloads(atlas, profile, lang),
-             basename=f"{zone_id}-profile-{lang}", key="zone-dl")
+download_row(
+    [
+        Download(fmt, lambda fmt=fmt: profile_to_bytes(profile, fmt, lang=lang))
+        for fmt in ("xlsx", "csv", "geojson", "gpkg")
+    ]
+    + report_downloads(atlas, profile, lang),
+    basename=f"{zone_id}-profile-{lang}",
+    key="zone-dl",
+)

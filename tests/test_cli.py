@@ -20,8 +20,9 @@ def atlas(*args: str, data_dir: Path | None = None) -> subprocess.CompletedProce
     env = dict(os.environ)
     if data_dir is not None:
         env["ATLAS_DATA_DIR"] = str(data_dir)
-    return subprocess.run([sys.executable, "-m", "atlas", *args], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "atlas", *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
 
 
 def assert_one_clean_error_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -63,8 +64,21 @@ def test_zones_json_carries_position_honesty_and_roles(tiny_data_dir):
     assert result.returncode == 0, result.stderr
     zones = {z["id"]: z for z in json.loads(result.stdout)}
     qingzhen = zones["qingzhen"]
-    for key in ("id", "kind", "name_zh", "name_en", "county_adcodes", "prefecture_adcode", "lon", "lat",
-                "position_precision", "uncertainty_km", "source", "as_of", "roles"):
+    for key in (
+        "id",
+        "kind",
+        "name_zh",
+        "name_en",
+        "county_adcodes",
+        "prefecture_adcode",
+        "lon",
+        "lat",
+        "position_precision",
+        "uncertainty_km",
+        "source",
+        "as_of",
+        "roles",
+    ):
         assert key in qingzhen
     assert qingzhen["county_adcodes"] == ["520181"]
     assert qingzhen["position_precision"] == "county"
@@ -104,8 +118,18 @@ def test_export_counties_geojson_carries_adcodes(tiny_data_dir, tmp_path):
 
 def test_export_projects_csv_respects_filters(tiny_data_dir, tmp_path):
     out = tmp_path / "p.csv"
-    atlas("export", "layer", "projects", "--format", "csv", "-o", str(out), "--status", "operating",
-          data_dir=tiny_data_dir)
+    atlas(
+        "export",
+        "layer",
+        "projects",
+        "--format",
+        "csv",
+        "-o",
+        str(out),
+        "--status",
+        "operating",
+        data_dir=tiny_data_dir,
+    )
     text = out.read_bytes().decode("utf-8-sig")
     assert "smelter" in text and "wheels" not in text
 
@@ -113,8 +137,9 @@ def test_export_projects_csv_respects_filters(tiny_data_dir, tmp_path):
 @pytest.mark.parametrize("fmt", ["xlsx", "csv", "geojson", "gpkg"])
 def test_export_zone_profile_in_every_format(tiny_data_dir, tmp_path, fmt):
     out = tmp_path / f"qingzhen.{fmt}"
-    result = atlas("export", "zone", "qingzhen", "--format", fmt, "-o", str(out), "--lang", "en",
-                   data_dir=tiny_data_dir)
+    result = atlas(
+        "export", "zone", "qingzhen", "--format", fmt, "-o", str(out), "--lang", "en", data_dir=tiny_data_dir
+    )
     assert result.returncode == 0, result.stderr
     if fmt == "xlsx":
         assert "Sources" in openpyxl.load_workbook(io.BytesIO(out.read_bytes())).sheetnames
@@ -130,7 +155,7 @@ def test_map_writes_a_standalone_html_without_remote_assets(tiny_data_dir, tmp_p
     assert result.returncode == 0, result.stderr
     html = out.read_text(encoding="utf-8")
     assert "leaflet" in html.lower()
-    assert "<script src=\"http" not in html and "<link href=\"http" not in html
+    assert '<script src="http' not in html and '<link href="http' not in html
 
 
 @pytest.mark.parametrize(

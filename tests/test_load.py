@@ -20,8 +20,10 @@ def _rows(name: str) -> list[dict[str, str]]:
 def test_tiny_data_loads_into_typed_layers(tiny_atlas):
     projects = tiny_atlas.projects
     assert projects.crs.to_epsg() == 4326
-    assert projects.loc[projects["id"] == "smelter", "cluster_types"].iloc[0] == ["lightweight-materials",
-                                                                                  "alloy-products"]
+    assert projects.loc[projects["id"] == "smelter", "cluster_types"].iloc[0] == [
+        "lightweight-materials",
+        "alloy-products",
+    ]
     assert projects.loc[projects["id"] == "smelter", "capacity"].iloc[0] == 500.0
     assert projects.geometry.iloc[0].x == pytest.approx(106.4)  # x is longitude
     assert tiny_atlas.zones.loc[0, "county_adcodes"] == ["520181"]
@@ -34,7 +36,10 @@ def test_an_unknown_figure_stays_unknown_not_zero(tiny_atlas):
 
 def test_chain_of_returns_stages_in_policy_order(tiny_atlas):
     assert tiny_atlas.chain_of("non-metallic-materials") == [
-        "bauxite-alumina", "aluminium-based-materials", "deep-processing-products"]
+        "bauxite-alumina",
+        "aluminium-based-materials",
+        "deep-processing-products",
+    ]
 
 
 def test_a_broken_copy_reports_every_planted_problem_with_row_and_column(tiny_data_dir: Path):

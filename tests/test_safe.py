@@ -9,8 +9,16 @@ from hypothesis import strategies as st
 
 from atlas.safe import escape, neutralise_formula, neutralise_frame, safe_filename
 
-FORMULA_PAYLOADS = ["=1+1", "+1", "-1+2", "@SUM(A1)", "  =cmd|' /C calc'!A0", "\t=1", "\r=1",
-                    '=HYPERLINK("http://evil","x")']
+FORMULA_PAYLOADS = [
+    "=1+1",
+    "+1",
+    "-1+2",
+    "@SUM(A1)",
+    "  =cmd|' /C calc'!A0",
+    "\t=1",
+    "\r=1",
+    '=HYPERLINK("http://evil","x")',
+]
 XSS_PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(1)'"]
 
 

@@ -11,8 +11,12 @@ from atlas.safe import escape_markdown
 from atlas.schema import Lang, Layer
 from ui.state import WIDGET_PREFIX
 
-CLUSTER_EMOJI = {"lightweight-materials": "🔵", "alloy-products": "🔴", "non-metallic-materials": "🟢"}
-"""Same hues as the map's cluster colours (schema.CLUSTER_COLOURS)."""
+CLUSTER_SWATCH = {
+    "lightweight-materials": ":blue[●]",
+    "alloy-products": ":red[●]",
+    "non-metallic-materials": ":green[●]",
+}
+"""Same hues as the map's cluster colours (schema.CLUSTER_COLOURS); markdown colours, no emoji font needed."""
 
 
 def _legend_changed() -> None:
@@ -23,13 +27,24 @@ def legend_filter(atlas: Atlas, view: Atlas, lang: Lang) -> None:
     """Cluster colours with counts (zones · projects); choosing one filters every page."""
     names = names_by_id(atlas.cluster_types, lang)
     roles = view.zone_roles[view.zone_roles["kind"] == "cluster"]
-    counts = {c: (roles.loc[roles["cluster_type"] == c, "zone_id"].nunique(),
-                  int(view.projects["cluster_types"].map(lambda cs, c=c: c in cs).sum())) for c in names}
+    counts = {
+        c: (
+            roles.loc[roles["cluster_type"] == c, "zone_id"].nunique(),
+            int(view.projects["cluster_types"].map(lambda cs, c=c: c in cs).sum()),
+        )
+        for c in names
+    }
     st.session_state["legend_clusters"] = list(st.session_state.get(WIDGET_PREFIX + "cluster_types", []))
     st.pills(
-        t("legend", lang), list(names), selection_mode="multi", key="legend_clusters", on_change=_legend_changed,
-        format_func=lambda c: f"{CLUSTER_EMOJI.get(c, '⚪')} {names[c]} · "
-                              f"{t('legend_counts', lang, zones=counts[c][0], projects=counts[c][1])}",
+        t("legend", lang),
+        list(names),
+        selection_mode="multi",
+        key="legend_clusters",
+        on_change=_legend_changed,
+        format_func=lambda c: (
+            f"{CLUSTER_SWATCH.get(c, '●')} {names[c]} · "
+            f"{t('legend_counts', lang, zones=counts[c][0], projects=counts[c][1])}"
+        ),
     )
 
 

@@ -34,9 +34,13 @@ def download_row(downloads: Sequence[Download], *, basename: str, key: str) -> N
     for column, item in zip(columns, downloads, strict=True):
         with column:
             st.download_button(
-                item.fmt.upper(), data=item.produce, file_name=f"{safe_filename(basename)}.{item.fmt}",
-                mime=MIME.get(item.fmt, "application/octet-stream"), key=f"{key}-{item.fmt}",
-                on_click="ignore", width="stretch",
+                item.fmt.upper(),
+                data=item.produce,
+                file_name=f"{safe_filename(basename)}.{item.fmt}",
+                mime=MIME.get(item.fmt, "application/octet-stream"),
+                key=f"{key}-{item.fmt}",
+                on_click="ignore",
+                width="stretch",
             )
 
 

@@ -19,13 +19,20 @@ from ui.state import get_atlas
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _base_map(lang: Lang, basemap: str, highlight_zone: str | None, tianditu_key: str | None) -> folium.Map:
     """Built once per (language, basemap, zone): st_folium re-renders the map only when this changes."""
-    return build_base_map(get_atlas(), lang=lang, basemap=basemap, highlight_zone=highlight_zone,
-                          tianditu_key=tianditu_key)
+    return build_base_map(
+        get_atlas(), lang=lang, basemap=basemap, highlight_zone=highlight_zone, tianditu_key=tianditu_key
+    )
 
 
 def show_map(
-    view: Atlas, *, lang: Lang, layers: Collection[Layer], key: str, height: int = 600,
-    highlight_zone: str | None = None, basemap: str = "none",
+    view: Atlas,
+    *,
+    lang: Lang,
+    layers: Collection[Layer],
+    key: str,
+    height: int = 600,
+    highlight_zone: str | None = None,
+    basemap: str = "none",
 ) -> dict[str, Any]:
     """Draw `view`'s layers; filter changes only re-send the layer groups (`feature_group_to_add`)."""
     tianditu_key = st.secrets.get("tianditu_key") if basemap == "tianditu" and _has_secrets() else None
@@ -33,7 +40,11 @@ def show_map(
     groups = build_layer_groups(view, lang=lang, basemap=basemap, layers=layers, highlight_zone=highlight_zone)
     # st_folium adds the groups to the map it is given: hand it a copy so the cached base stays clean.
     result = st_folium(
-        copy.deepcopy(base), feature_group_to_add=list(groups.values()), key=key, height=height, width="stretch",
+        copy.deepcopy(base),
+        feature_group_to_add=list(groups.values()),
+        key=key,
+        height=height,
+        width="stretch",
         returned_objects=["last_object_clicked"],
     )
     return result or {}

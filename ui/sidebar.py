@@ -21,8 +21,13 @@ def render_sidebar(atlas: Atlas) -> tuple[Filters, Lang]:
     """Draw the sidebar and return what the user chose; the URL follows every change."""
     ignored = restore_from_url(atlas)
     with st.sidebar:
-        st.radio(t("language", "zh"), ["zh", "en"], key="lang", horizontal=True,
-                 format_func=lambda v: "中文" if v == "zh" else "English")
+        st.radio(
+            t("language", "zh"),
+            ["zh", "en"],
+            key="lang",
+            horizontal=True,
+            format_func=lambda v: "中文" if v == "zh" else "English",
+        )
         lang = current_lang()
         st.subheader(t("filters", lang))
         names = {
@@ -32,10 +37,17 @@ def render_sidebar(atlas: Atlas) -> tuple[Filters, Lang]:
             "stages": names_by_id(atlas.stages, lang),
         }
         for field in FILTER_PARAMS.values():
-            options = list(names[field]) if field in names else [
-                "operating", "commissioning", "under-construction", "signed", "planned", "suspended", "unknown"]
-            st.multiselect(t(f"filter_{field}", lang), options, key=WIDGET_PREFIX + field,
-                           format_func=lambda v, f=field: names[f].get(v, v) if f in names else label(v, lang))
+            options = (
+                list(names[field])
+                if field in names
+                else ["operating", "commissioning", "under-construction", "signed", "planned", "suspended", "unknown"]
+            )
+            st.multiselect(
+                t(f"filter_{field}", lang),
+                options,
+                key=WIDGET_PREFIX + field,
+                format_func=lambda v, f=field: names[f].get(v, v) if f in names else label(v, lang),
+            )
         st.text_input(t("filter_text", lang), key=WIDGET_PREFIX + "text")
         st.button(t("reset_filters", lang), on_click=_clear_filters)
         if ignored:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from atlas.errors import DataValidationError
 from atlas.load import load_atlas
@@ -76,8 +77,10 @@ def current_lang() -> Lang:
 def current_filters() -> Filters:
     """The filters as the sidebar widgets hold them now."""
     state = st.session_state
-    return Filters(**{field: tuple(state.get(WIDGET_PREFIX + field, [])) for field in FILTER_PARAMS.values()},
-                   text=str(state.get(WIDGET_PREFIX + "text", "")))
+    return Filters(
+        **{field: tuple(state.get(WIDGET_PREFIX + field, [])) for field in FILTER_PARAMS.values()},
+        text=str(state.get(WIDGET_PREFIX + "text", "")),
+    )
 
 
 def write_url(filters: Filters, lang: Lang) -> None:
@@ -94,6 +97,20 @@ def write_url(filters: Filters, lang: Lang) -> None:
         st.query_params.from_dict(wanted)
 
 
+def mark_frame_rendered() -> None:
+    """Called by app.py before it runs a page: this run went through the frame (sidebar, navigation)."""
+    st.session_state["_frame_rendered"] = True
+
+
 def page_context() -> tuple[Atlas, Filters, Lang]:
-    """What every page starts from: the atlas, the sidebar's filters and the language."""
+    """What every page starts from: the atlas, the sidebar's filters and the language.
+
+    When the very first request after a server start is a deep link (``/zones?...``), Streamlit
+    sees the ``pages/`` folder and runs the page alone in its legacy multipage mode, without the
+    frame. The page then switches that mode off (as `st.navigation` itself does) and reruns, so
+    app.py's frame and navigation handle the link.
+    """
+    if not st.session_state.pop("_frame_rendered", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return get_atlas(), st.session_state.get("atlas_filters", Filters()), current_lang()
