@@ -39,6 +39,7 @@ from folium.template import Template
 
 from atlas.coords import shift_geometries_to_gcj02
 from atlas.errors import AtlasError
+from atlas.geodesy import GEOD
 from atlas.map_html import cell_text, esc, name_in, records, script_json, ui
 from atlas.map_layers import (
     DEPOSIT_COLOUR,
@@ -197,10 +198,10 @@ def _bounds(atlas: Atlas, highlight_zone: str | None) -> list[list[float]]:
             west, south, east, north = area.bounds
             return [[south, west], [north, east]]
         if math.isfinite(row["lon"]) and math.isfinite(row["lat"]):
-            km = max(uncertainty_km(row), 15.0)
-            dlat = km / 111.0
-            dlon = km / (111.0 * math.cos(math.radians(row["lat"])))
-            return [[row["lat"] - dlat, row["lon"] - dlon], [row["lat"] + dlat, row["lon"] + dlon]]
+            # the disc's north/east/south/west points, walked geodesically from the zone's point
+            metres = max(uncertainty_km(row), 15.0) * 1000
+            lons, lats, _ = GEOD.fwd([row["lon"]] * 4, [row["lat"]] * 4, [0, 90, 180, 270], [metres] * 4)
+            return [[min(lats), min(lons)], [max(lats), max(lons)]]
     if len(atlas.province) and not atlas.province.geometry.is_empty.all():
         west, south, east, north = (float(v) for v in atlas.province.total_bounds)
     else:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas import settings
 from atlas.i18n import localise_frame, t
 from atlas.inventory import data_inventory, problems_table
-from atlas.load import load_atlas_with_problems
-from ui.state import page_context
+from ui.state import page_context, validation_problems
 
 atlas, _, lang = page_context()
 st.title(t("page_data", lang))
@@ -18,7 +16,7 @@ st.subheader(t("layers", lang))
 st.dataframe(localise_frame(data_inventory(atlas), lang), hide_index=True, width="stretch")
 
 st.subheader(t("validation", lang))
-_, problems = load_atlas_with_problems(settings.data_dir())
+problems = validation_problems()
 errors = [p for p in problems if p.severity == "error"]
 if errors:
     st.error(t("validation_failed", lang, n=len(errors)))

@@ -7,8 +7,9 @@ from typing import Final
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from atlas.errors import DataValidationError
-from atlas.load import load_atlas
+from atlas import settings
+from atlas.errors import DataValidationError, Problem
+from atlas.load import load_atlas, load_atlas_with_problems
 from atlas.model import Atlas
 from atlas.query import Filters
 from atlas.schema import Lang, ProjectStatus
@@ -27,6 +28,12 @@ WIDGET_PREFIX: Final[str] = "filter_"
 @st.cache_resource(show_spinner=False)
 def _cached_atlas() -> Atlas:
     return load_atlas()
+
+
+@st.cache_resource(show_spinner=False)
+def validation_problems() -> list[Problem]:
+    """Errors and warnings of the data folder, checked once per server like the atlas itself."""
+    return load_atlas_with_problems(settings.data_dir())[1]
 
 
 def get_atlas() -> Atlas:
