@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
-from atlas import settings
+from atlas import cli_planning, cli_registry, settings
 from atlas.aggregate import GROUP_BYS, summarise_projects
 from atlas.errors import AtlasError, DataValidationError
 from atlas.export import LAYER_FORMATS, PROFILE_FORMATS, layer_to_bytes, profile_to_bytes, write_bytes_atomically
@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("--basemap", choices=("none", "osm", "tianditu", "amap"), default="none")
     _filters(p)
+
+    cli_planning.register(sub, _formats, _filters)
+    cli_registry.register(sub, _formats)
     return parser
 
 
@@ -143,7 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args)
+        if args.command in cli_registry.COMMANDS:
+            return cli_registry.run(args)
         atlas = load_atlas()
+        if args.command in cli_planning.COMMANDS:
+            return cli_planning.run(atlas, args)
         return _run(atlas, args)
     except DataValidationError as exc:
         print(f"atlas: error: the data in {settings.data_dir()} is invalid:\n{exc}", file=sys.stderr)
