@@ -8,11 +8,12 @@ import streamlit as st
 
 from atlas.i18n import t
 from ui.sidebar import render_sidebar
-from ui.state import get_atlas, mark_frame_rendered
+from ui.state import get_atlas, leave_legacy_pages_mode, mark_frame_rendered
 
 FAVICON = str(Path(__file__).parent / "ui" / "favicon.png")  # local: a material icon would load from a CDN
 st.set_page_config(page_title="贵州铝产业集群地图 · Guizhou Aluminium Cluster Atlas", page_icon=FAVICON, layout="wide")
 
+leave_legacy_pages_mode()
 atlas = get_atlas()
 filters, lang = render_sidebar(atlas)
 st.session_state["atlas_filters"] = filters

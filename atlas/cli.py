@@ -18,12 +18,14 @@ from atlas.export import LAYER_FORMATS, PROFILE_FORMATS, layer_to_bytes, profile
 from atlas.i18n import localise_frame
 from atlas.load import load_atlas, load_atlas_with_problems
 from atlas.model import Atlas
-from atlas.profile import zone_profile
+from atlas.profile import ZoneProfile, zone_profile
 from atlas.query import Filters, check_filters, filtered_atlas
 from atlas.safe import neutralise_frame
 from atlas.schema import Lang, Layer, label
 
 LISTING_FORMATS = ("table", "csv", "json")
+REPORT_FORMATS = ("pdf", "html")
+"""The printable one-page zone profile (with a static map and its sources)."""
 TABLE_COLUMNS = {
     "zones": ("id", "name_{lang}", "kind", "prefecture_adcode", "position_precision", "uncertainty_km", "roles"),
     "projects": (
@@ -91,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     _filters(layer)
     zone = what.add_parser("zone", help="a zone's profile (roles, projects, nearby resources, sources)")
     zone.add_argument("zone_id")
-    zone.add_argument("--format", required=True, choices=PROFILE_FORMATS)
+    zone.add_argument("--format", required=True, choices=(*PROFILE_FORMATS, *REPORT_FORMATS))
     zone.add_argument("-o", "--output", required=True, type=Path)
     zone.add_argument("--lang", choices=("zh", "en"), default="zh")
     zone.add_argument("--km", type=float, default=settings.NEARBY_KM_DEFAULT, help="radius of 'nearby' (km)")
@@ -180,7 +182,7 @@ def _run(atlas: Atlas, args: argparse.Namespace) -> int:
         print(f"wrote {len(frame)} {args.layer} to {out}")
     elif args.command == "export" and args.what == "zone":
         profile = zone_profile(atlas, args.zone_id, nearby_km=args.km)
-        out = write_bytes_atomically(args.output, lambda: profile_to_bytes(profile, args.format, lang=args.lang))
+        out = write_bytes_atomically(args.output, lambda: _profile_bytes(atlas, profile, args.format, args.lang))
         print(f"wrote the {args.zone_id} profile to {out}")
     elif args.command == "map":
         from atlas.mapping import build_atlas_map, map_to_html  # folium is only needed here
@@ -189,6 +191,16 @@ def _run(atlas: Atlas, args: argparse.Namespace) -> int:
         out = write_bytes_atomically(args.output, lambda: html.encode("utf-8"))
         print(f"wrote the map ({len(view.zones)} zones, {len(view.projects)} projects) to {out}")
     return 0
+
+
+def _profile_bytes(atlas: Atlas, profile: ZoneProfile, fmt: str, lang: Lang) -> bytes:
+    from atlas.report import zone_profile_html, zone_profile_pdf  # fpdf2 and fonts only when asked for
+
+    if fmt == "pdf":
+        return zone_profile_pdf(atlas, profile, lang=lang)
+    if fmt == "html":
+        return zone_profile_html(atlas, profile, lang=lang).encode("utf-8")
+    return profile_to_bytes(profile, fmt, lang=lang)  # type: ignore[arg-type]  # argparse checked the choice
 
 
 def _validate(args: argparse.Namespace) -> int:

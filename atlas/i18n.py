@@ -81,6 +81,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "basemap_tianditu": ("天地图（需密钥与联网）", "Tianditu (key + online)"),
     "basemap_amap": ("高德地图（GCJ-02，需联网）", "AMap (GCJ-02, online)"),
     "map_table": ("地图上显示的记录", "Records shown on the map"),
+    "choose": ("请选择", "Choose"),
     "open_profile": ("打开开发区档案", "Open zone profile"),
     "nearby_radius": ("周边范围（公里）", "Nearby radius (km)"),
     "position_honesty": (

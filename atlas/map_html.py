@@ -170,6 +170,10 @@ def html_tooltip(html_text: str) -> HtmlBinding:
     return HtmlBinding(html_text, method="bindTooltip", options={"sticky": True})
 
 
+POPUP_MAX_HEIGHT_PX: Final[int] = 280
+"""A long zone card scrolls inside its popup instead of covering the whole map (same value in the JS layers)."""
+
+
 def html_popup(html_text: str) -> HtmlBinding:
     """A popup from already-escaped HTML."""
-    return HtmlBinding(html_text, method="bindPopup", options={"maxWidth": 360})
+    return HtmlBinding(html_text, method="bindPopup", options={"maxWidth": 360, "maxHeight": POPUP_MAX_HEIGHT_PX})

@@ -82,7 +82,7 @@ class GeoJsonOutlines(MacroElement):
                 style: {{ this.style_js }},
                 onEachFeature: function (f, layer) {
                     if (f.properties.t) { layer.bindTooltip(f.properties.t, {sticky: true}); }
-                    if (f.properties.p) { layer.bindPopup(f.properties.p, {maxWidth: 360}); }
+                    if (f.properties.p) { layer.bindPopup(f.properties.p, {maxWidth: 360, maxHeight: 280}); }
                 }
             }).addTo({{ this._parent.get_name() }});
         {% endmacro %}

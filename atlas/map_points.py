@@ -310,7 +310,7 @@ class CanvasPoints(MacroElement):
             });
             new Cloud()
                 .bindTooltip(" ", {sticky: true})
-                .bindPopup(" ", {maxWidth: 360})
+                .bindPopup(" ", {maxWidth: 360, maxHeight: 280})
                 .addTo({{ this._parent.get_name() }});
         })();
         {% endmacro %}

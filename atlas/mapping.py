@@ -216,10 +216,13 @@ def build_base_map(
     basemap: str = "none",
     highlight_zone: str | None = None,
     tianditu_key: str | None = None,
+    legend_counts: bool = True,
 ) -> folium.Map:
     """The map without data layers: optional tiles, legend, scale, view on Guizhou, offline assets.
 
-    Parameters are as in `build_atlas_map`.
+    Parameters are as in `build_atlas_map`; `legend_counts=False` leaves counts out of the in-map legend,
+    for a base map that outlives filter changes (the app shows live counts beside the map instead); that
+    legend starts folded in the bottom-right corner, so it hides no zone.
     """
     _check(atlas, lang=lang, basemap=basemap, highlight_zone=highlight_zone)
     shown = display_atlas(atlas, basemap)
@@ -230,7 +233,8 @@ def build_base_map(
     for tile_layer in _tile_layers(basemap, lang=lang, tianditu_key=tianditu_key):
         m.add_child(tile_layer)
     m.add_child(LayerOrder())
-    m.add_child(Legend(legend_html(atlas, lang=lang, basemap=basemap)))
+    m.add_child(Legend(legend_html(atlas, lang=lang, basemap=basemap, counts=legend_counts, folded=not legend_counts),
+                       position="bottomleft" if legend_counts else "bottomright"))
     fit = FitBounds(bounds, padding=(8, 8))
     fit.options["animate"] = False  # no zoom animation at load: screenshots and first paint are final
     m.add_child(fit)
@@ -296,7 +300,7 @@ class Legend(MacroElement):
         """
         {% macro script(this, kwargs) %}
             (function () {
-                var legend = L.control({position: "bottomleft"});
+                var legend = L.control({position: {{ this.position_js }}});
                 legend.onAdd = function () {
                     var div = L.DomUtil.create("div", "atlas-legend");
                     div.innerHTML = {{ this.html_js }};
@@ -310,11 +314,12 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, html_text: str) -> None:
+    def __init__(self, html_text: str, *, position: str = "bottomleft") -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
         self._name = "Legend"
         self.html = html_text
         self.html_js = script_json(html_text)
+        self.position_js = script_json(position)
 
 
 def _swatch(background: str, *, border: str = "1px solid #222") -> str:
@@ -322,18 +327,18 @@ def _swatch(background: str, *, border: str = "1px solid #222") -> str:
             f'vertical-align:-1px;box-sizing:border-box;border:{border};background:{background}"></span>')
 
 
-def legend_html(atlas: Atlas, *, lang: Lang, basemap: str) -> str:
-    """Cluster colours with zone and project counts, precision symbols, other layers (escaped)."""
+def legend_html(atlas: Atlas, *, lang: Lang, basemap: str, counts: bool = True, folded: bool = False) -> str:
+    """Cluster colours (with zone and project counts when `counts`), precision symbols, other layers (escaped)."""
     zone_sets = [zone_clusters(atlas.zone_roles, str(z)) for z in atlas.zones["id"]]
     project_sets = [cluster_set(v) for v in atlas.projects["cluster_types"]]  # cached per distinct list
-    # <details>: the reader can fold the legend away on a small map; open by default.
+    # <details>: the reader can fold the legend away (or open it, when `folded`) on a small map.
     rows = [f'<summary style="font-weight:bold;cursor:pointer">{esc(ui("legend", lang))}</summary>']
     for cluster in ClusterType:
         zones = sum(cluster in s for s in zone_sets)
         projects = sum(cluster in s for s in project_sets)
-        counts = f"{zones} {ui('zones_n', lang)} · {projects} {ui('projects_n', lang)}"
-        rows.append(f"<div>{_swatch(CLUSTER_COLOURS[cluster])}{esc(label(cluster, lang))} "
-                    f'<span style="color:#555">({esc(counts)})</span></div>')
+        tally = f"{zones} {ui('zones_n', lang)} · {projects} {ui('projects_n', lang)}"
+        shown = f' <span style="color:#555">({esc(tally)})</span>' if counts else ""
+        rows.append(f"<div>{_swatch(CLUSTER_COLOURS[cluster])}{esc(label(cluster, lang))}{shown}</div>")
     segments = ", ".join(f"{CLUSTER_COLOURS[c]} {i * 120}deg {(i + 1) * 120}deg" for i, c in enumerate(ClusterType))
     rows.append(f"<div>{_swatch(f'conic-gradient({segments})')}{_swatch(MULTI_CLUSTER_COLOUR)}"
                 f"{esc(ui('several', lang))}</div>")
@@ -350,6 +355,7 @@ def legend_html(atlas: Atlas, *, lang: Lang, basemap: str) -> str:
     rows.append(f"<div>{_swatch(DEPOSIT_COLOUR)}{esc(label(Layer.DEPOSITS, lang))}</div>")
     if basemap == "none":
         rows.append(f'<div style="color:#555;margin-top:3px">{esc(ui("offline_note", lang))}</div>')
-    return ('<details open style="background:rgba(255,255,255,0.93);padding:6px 9px;border-radius:4px;'
-            'box-shadow:0 1px 4px rgba(0,0,0,0.35);font-size:12px;line-height:1.55;max-width:330px">'
+    opened = "" if folded else " open"
+    return (f'<details{opened} style="background:rgba(255,255,255,0.93);padding:6px 9px;border-radius:4px;'
+            'box-shadow:0 1px 4px rgba(0,0,0,0.35);font-size:12px;line-height:1.55;max-width:300px">'
             + "".join(rows) + "</details>")

@@ -52,15 +52,12 @@ def card_rows(atlas: Atlas, picked: Picked, *, lang: Lang) -> list[tuple[str, st
     none = t("no_data", lang)
 
     def text(value: Any) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)) or value == "" or value == []:
-            return none
-        return (
-            "; ".join(map(str, value))
-            if isinstance(value, list)
-            else f"{value:g}"
-            if isinstance(value, float)
-            else str(value)
-        )
+        # numpy scalars from the frame are floats too; `value == []` on one would be an array, not a bool
+        if isinstance(value, list):
+            return "; ".join(map(str, value)) if value else none
+        if isinstance(value, float):
+            return none if math.isnan(value) else f"{value:g}"
+        return none if value is None or str(value) == "" else str(value)
 
     rows = [
         (column_label("name_zh", lang), text(record.get("name_zh"))),

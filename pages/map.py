@@ -29,8 +29,7 @@ st.caption(
 )
 
 legend_filter(atlas, view, lang)
-left, right = st.columns([1, 1])
-layers = left.pills(
+layers = st.pills(
     t("layers", lang),
     list(Layer),
     selection_mode="multi",
@@ -38,7 +37,7 @@ layers = left.pills(
     key="map_layers",
     format_func=lambda v: label(v, lang),
 )
-basemap = right.selectbox(
+basemap = st.columns([1, 2])[0].selectbox(
     t("basemap", lang), BASEMAPS, key="map_basemap", format_func=lambda b: t(f"basemap_{b}", lang)
 )
 

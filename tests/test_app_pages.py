@@ -101,6 +101,17 @@ def test_changing_a_filter_updates_the_map_caption_and_the_url():
     assert at.query_params["cluster"] == "lightweight-materials"
 
 
+def test_filters_and_language_survive_a_switch_to_another_page():
+    at = run_app(lang="en")
+    at.sidebar.multiselect[0].set_value(["lightweight-materials"]).run()
+    at.sidebar.radio[0].set_value("en").run()
+    at.switch_page("pages/projects.py").run()
+    assert not at.exception
+    assert at.sidebar.multiselect[0].value == ["lightweight-materials"]
+    assert at.sidebar.radio[0].value == "en"
+    assert at.query_params["cluster"] == "lightweight-materials"
+
+
 def test_switching_language_relabels_the_page():
     at = run_app(lang="en")
     at.sidebar.radio[0].set_value("zh").run()

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pyogrio
 import pytest
+from pypdf import PdfReader
 
 from tests.conftest import TINY_TABLES, write_table
 
@@ -134,7 +135,7 @@ def test_export_projects_csv_respects_filters(tiny_data_dir, tmp_path):
     assert "smelter" in text and "wheels" not in text
 
 
-@pytest.mark.parametrize("fmt", ["xlsx", "csv", "geojson", "gpkg"])
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "geojson", "gpkg", "pdf", "html"])
 def test_export_zone_profile_in_every_format(tiny_data_dir, tmp_path, fmt):
     out = tmp_path / f"qingzhen.{fmt}"
     result = atlas(
@@ -145,6 +146,10 @@ def test_export_zone_profile_in_every_format(tiny_data_dir, tmp_path, fmt):
         assert "Sources" in openpyxl.load_workbook(io.BytesIO(out.read_bytes())).sheetnames
     elif fmt == "csv":
         assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    elif fmt == "pdf":
+        assert len(PdfReader(out).pages) == 1
+    elif fmt == "html":
+        assert "<html" in out.read_text(encoding="utf-8").lower()
     else:
         assert pyogrio.list_layers(out).shape[0] >= 1
 

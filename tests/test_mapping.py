@@ -269,6 +269,14 @@ def test_legend_escapes_and_counts_zones_and_projects_per_cluster(atlas: Atlas) 
     assert XSS_SCRIPT not in legend_html(hostile, lang="en", basemap="none")
 
 
+def test_the_apps_cached_base_map_has_no_counts_that_could_go_stale(atlas: Atlas) -> None:
+    legend = legend_html(atlas, lang="en", basemap="none", counts=False)
+    assert "zones ·" not in legend and "projects)" not in legend
+    assert "Lightweight" in legend
+    html = map_to_html(build_base_map(atlas, lang="en", legend_counts=False))
+    assert '"bottomright"' in html and "1 zones" not in html
+
+
 def test_project_payload_decodes_to_the_original_positions_within_11_m(atlas: Atlas) -> None:
     payload = project_payload(atlas.projects, lang="en")
     xs = np.cumsum(payload["x"]) + payload["ox"]  # type: ignore[operator]

@@ -9,7 +9,7 @@ from atlas.model import Atlas
 from atlas.pick import Picked
 from atlas.safe import escape_markdown
 from atlas.schema import Lang, Layer
-from ui.state import WIDGET_PREFIX
+from ui.state import VIEW_PREFIX
 
 CLUSTER_SWATCH = {
     "lightweight-materials": ":blue[●]",
@@ -20,7 +20,7 @@ CLUSTER_SWATCH = {
 
 
 def _legend_changed() -> None:
-    st.session_state[WIDGET_PREFIX + "cluster_types"] = list(st.session_state["legend_clusters"])
+    st.session_state[VIEW_PREFIX + "cluster_types"] = list(st.session_state["legend_clusters"])
 
 
 def legend_filter(atlas: Atlas, view: Atlas, lang: Lang) -> None:
@@ -34,7 +34,7 @@ def legend_filter(atlas: Atlas, view: Atlas, lang: Lang) -> None:
         )
         for c in names
     }
-    st.session_state["legend_clusters"] = list(st.session_state.get(WIDGET_PREFIX + "cluster_types", []))
+    st.session_state["legend_clusters"] = list(st.session_state.get(VIEW_PREFIX + "cluster_types", []))
     st.pills(
         t("legend", lang),
         list(names),

@@ -20,7 +20,12 @@ from ui.state import get_atlas
 def _base_map(lang: Lang, basemap: str, highlight_zone: str | None, tianditu_key: str | None) -> folium.Map:
     """Built once per (language, basemap, zone): st_folium re-renders the map only when this changes."""
     return build_base_map(
-        get_atlas(), lang=lang, basemap=basemap, highlight_zone=highlight_zone, tianditu_key=tianditu_key
+        get_atlas(),
+        lang=lang,
+        basemap=basemap,
+        highlight_zone=highlight_zone,
+        tianditu_key=tianditu_key,
+        legend_counts=False,  # counts follow the filters in the legend pills above the map
     )
 
 

@@ -23,6 +23,15 @@ FILTER_PARAMS: Final[dict[str, str]] = {
 }
 """Permalink query parameter → `Filters` field (comma-separated ids, as in the CLI)."""
 WIDGET_PREFIX: Final[str] = "filter_"
+"""Session-state key prefix of the sidebar's filter widgets."""
+VIEW_PREFIX: Final[str] = "view_"
+"""Session-state key prefix of the filter values themselves (plain keys, not widget keys).
+
+Streamlit gives the frame's widgets a different id on every page (the id includes the page), so a
+widget's own state does not survive a page switch. The values live in these plain keys; the sidebar
+seeds its widgets from them on each run and copies changes back in `on_change`.
+"""
+LANG_KEY: Final[str] = "view_lang"
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,26 +77,37 @@ def restore_from_url(atlas: Atlas) -> list[str]:
     for param, field in FILTER_PARAMS.items():
         values = [v.strip() for v in params.get(param, "").split(",") if v.strip()]
         ignored += [f"{param}={v}" for v in values if v not in valid[field]]
-        st.session_state[WIDGET_PREFIX + field] = [v for v in values if v in valid[field]]
-    st.session_state[WIDGET_PREFIX + "text"] = params.get("q", "")
+        st.session_state[VIEW_PREFIX + field] = [v for v in values if v in valid[field]]
+    st.session_state[VIEW_PREFIX + "text"] = params.get("q", "")
     lang = params.get("lang", "zh")
-    st.session_state["lang"] = lang if lang in ("zh", "en") else "zh"
+    st.session_state[LANG_KEY] = lang if lang in ("zh", "en") else "zh"
     st.session_state["_restored_from_url"] = True
     return ignored
 
 
 def current_lang() -> Lang:
-    lang = st.session_state.get("lang", "zh")
+    lang = st.session_state.get(LANG_KEY, "zh")
     return "en" if lang == "en" else "zh"
 
 
 def current_filters() -> Filters:
-    """The filters as the sidebar widgets hold them now."""
+    """The filters as the user set them (sidebar, legend or permalink)."""
     state = st.session_state
     return Filters(
-        **{field: tuple(state.get(WIDGET_PREFIX + field, [])) for field in FILTER_PARAMS.values()},
-        text=str(state.get(WIDGET_PREFIX + "text", "")),
+        **{field: tuple(state.get(VIEW_PREFIX + field, [])) for field in FILTER_PARAMS.values()},
+        text=str(state.get(VIEW_PREFIX + "text", "")),
     )
+
+
+def bind_widget(widget_key: str, value_key: str) -> None:
+    """Seed a widget from its plain value key before it is drawn (see `VIEW_PREFIX`)."""
+    if value_key in st.session_state:
+        st.session_state[widget_key] = st.session_state[value_key]
+
+
+def store_widget(widget_key: str, value_key: str) -> None:
+    """`on_change` callback: keep a widget's new value in its plain key, which outlives page switches."""
+    st.session_state[value_key] = st.session_state[widget_key]
 
 
 def write_url(filters: Filters, lang: Lang) -> None:
@@ -102,6 +122,19 @@ def write_url(filters: Filters, lang: Lang) -> None:
     current = {k: st.query_params.get(k) for k in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
+
+
+def leave_legacy_pages_mode() -> None:
+    """Rerun at once if this run is in Streamlit's legacy `pages/`-folder mode (the server's very first run).
+
+    Streamlit starts a server in that mode because a `pages/` folder exists, and only `st.navigation`
+    turns it off. Widgets drawn in that first run get other ids than in every later run, so the first
+    visitor's first filter change would be dropped (and the language reset). Rerunning before any widget
+    exists keeps ids stable.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def mark_frame_rendered() -> None:
