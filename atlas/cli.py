@@ -194,7 +194,8 @@ def _run(atlas: Atlas, args: argparse.Namespace) -> int:
 
 
 def _profile_bytes(atlas: Atlas, profile: ZoneProfile, fmt: str, lang: Lang) -> bytes:
-    from atlas.report import zone_profile_html, zone_profile_pdf  # fpdf2 and fonts only when asked for
+    from atlas.report import zone_profile_html
+    from atlas.report_pdf import zone_profile_pdf  # fpdf2 and fonts only when asked for
 
     if fmt == "pdf":
         return zone_profile_pdf(atlas, profile, lang=lang)

@@ -18,7 +18,8 @@ from atlas.errors import AtlasError
 from atlas.load import load_atlas
 from atlas.model import Atlas
 from atlas.profile import ZoneProfile, zone_profile
-from atlas.report import CjkFont, find_cjk_font, zone_profile_html, zone_profile_pdf
+from atlas.report import zone_profile_html
+from atlas.report_pdf import CjkFont, find_cjk_font, zone_profile_pdf
 from atlas.safe import escape
 from atlas.schema import Lang
 from atlas.static_map import zone_map_svg

@@ -46,7 +46,8 @@ def download_row(downloads: Sequence[Download], *, basename: str, key: str) -> N
 
 def report_downloads(atlas: Atlas, profile: ZoneProfile, lang: Lang) -> list[Download]:
     """The printable one-page profile as PDF (embedded CJK font) and print-ready HTML."""
-    from atlas.report import zone_profile_html, zone_profile_pdf  # fpdf2 + fonts only when a profile is shown
+    from atlas.report import zone_profile_html
+    from atlas.report_pdf import zone_profile_pdf  # fpdf2 + fonts only when a profile is shown
 
     return [
         Download("pdf", lambda: zone_profile_pdf(atlas, profile, lang=lang)),
