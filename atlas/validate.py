@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
+from pyproj import Transformer
 
 from atlas import schema, settings
 from atlas.errors import Problem
@@ -16,6 +18,7 @@ from atlas.tables import (
     check_required,
     check_unique,
     parse_numbers,
+    problems_by_value,
     row_number,
 )
 
@@ -24,6 +27,8 @@ if TYPE_CHECKING:
 
 URL_PATTERN = re.compile(r"^https?://\S+")
 SECTION_PATTERN = re.compile(r"^[IVX]+(\.\(\d+\))?$")
+SYNTHETIC_SOURCE = re.compile(r"^synthetic \(scripts/make_synthetic_registry\.py, seed \d+\)$")
+"""Source of the benchmark registry: accepted, with one warning per file saying the records are not real."""
 
 
 def validate_raw_data(raw: RawData) -> list[Problem]:
@@ -138,32 +143,32 @@ def _project_problems(
     problems += _capacity_problems(projects, label=label)
     problems += parse_numbers(projects, "investment_cny_m", label=label, minimum=0)[1]
     chain_stages = chains.groupby("cluster_type")["stage"].apply(set).to_dict()
-    for i, (stage, raw_clusters) in enumerate(zip(projects["stage"], projects["cluster_types"], strict=True)):
-        for cluster in (c.strip() for c in raw_clusters.split(schema.LIST_SEPARATOR) if c.strip()):
-            if cluster in chain_stages and stage not in chain_stages[cluster]:
-                problems.append(
-                    Problem(
-                        label,
-                        f"stage {stage!r} is not in the {cluster} chain ({', '.join(sorted(chain_stages[cluster]))})",
-                        row_number(i),
-                        "cluster_types",
-                        cluster,
-                    )
-                )
-    return problems
+    # Checked once per distinct (stage, clusters) pair: a big registry has a few dozen of them.
+    pairs = projects["stage"] + "\x1f" + projects["cluster_types"]
+
+    def check(pair: str) -> list[tuple[str, str]]:
+        stage, raw_clusters = pair.split("\x1f", 1)
+        return [
+            (f"stage {stage!r} is not in the {cluster} chain ({', '.join(sorted(chain_stages[cluster]))})", cluster)
+            for cluster in (c.strip() for c in raw_clusters.split(schema.LIST_SEPARATOR) if c.strip())
+            if cluster in chain_stages and stage not in chain_stages[cluster]
+        ]
+
+    return problems + problems_by_value(pairs, check, label=label, column="cluster_types")
 
 
 def _capacity_problems(frame: pd.DataFrame, *, label: str) -> list[Problem]:
     capacity, problems = parse_numbers(frame, "capacity", label=label, minimum=0)
     years, year_problems = parse_numbers(frame, "year", label=label, minimum=1900)
     problems += year_problems
-    for i, (value, unit) in enumerate(zip(capacity, frame["capacity_unit"], strict=True)):
-        if pd.notna(value) and not unit:
-            problems.append(Problem(label, "a capacity needs its unit", row_number(i), "capacity_unit", ""))
+    no_unit = capacity.notna().to_numpy() & (frame["capacity_unit"] == "").to_numpy(dtype=bool)
+    problems += [Problem(label, "a capacity needs its unit", row_number(int(i)), "capacity_unit", "")
+                 for i in np.flatnonzero(no_unit)]
+    whole = years.fillna(0).to_numpy()
+    not_whole = years.notna().to_numpy() & ((whole != np.floor(whole)) | (whole > 2100))
     problems += [
-        Problem(label, "year must be a whole year", row_number(i), "year", str(y))
-        for i, y in enumerate(years)
-        if pd.notna(y) and (y != int(y) or y > 2100)
+        Problem(label, "year must be a whole year", row_number(int(i)), "year", str(years.iat[int(i)]))
+        for i in np.flatnonzero(not_whole)
     ]
     return problems
 
@@ -241,7 +246,8 @@ def _position_problems(raw: RawData) -> list[Problem]:
     counties = raw.boundaries["counties"]
     if counties.empty or counties.crs is None:
         return []
-    metric = counties.set_index("adcode").geometry.to_crs(settings.LOCAL_METRIC_CRS)
+    metric = counties.drop_duplicates("adcode").set_index("adcode").geometry.to_crs(settings.LOCAL_METRIC_CRS)
+    to_metric = Transformer.from_crs(settings.STORAGE_CRS, settings.LOCAL_METRIC_CRS, always_xy=True)
     problems = []
     for name, column in [
         ("zones", "county_adcodes"),
@@ -253,23 +259,36 @@ def _position_problems(raw: RawData) -> list[Problem]:
         lon, _ = parse_numbers(frame, "lon", label=name)
         lat, _ = parse_numbers(frame, "lat", label=name)
         radius, _ = parse_numbers(frame, "uncertainty_km", label=name)
-        points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=settings.STORAGE_CRS).to_crs(settings.LOCAL_METRIC_CRS)
-        for i, codes in enumerate(frame[column]):
-            wanted = [c.strip() for c in codes.split(schema.LIST_SEPARATOR) if c.strip() in metric.index]
-            if not wanted or pd.isna(lon.iloc[i]) or pd.isna(lat.iloc[i]):
+        x, y = to_metric.transform(lon.to_numpy(), lat.to_numpy())
+        allowed_km = np.nan_to_num(radius.to_numpy(), nan=0.0)
+        found: list[tuple[int, Problem]] = []
+        # Vectorised per distinct county cell: point-in-polygon first, distances only for points outside.
+        located = np.flatnonzero(~(np.isnan(x) | np.isnan(y)))
+        for codes, group in pd.Series(located).groupby(frame[column].to_numpy()[located], sort=False):
+            wanted = [c.strip() for c in str(codes).split(schema.LIST_SEPARATOR) if c.strip() in metric.index]
+            rows = group.to_numpy()
+            if not wanted:
                 continue
-            gap_km = min(metric[c].distance(points.iloc[i]) for c in wanted) / 1000
-            allowed_km = 0.0 if pd.isna(radius.iloc[i]) else float(radius.iloc[i])
-            if gap_km > allowed_km + 0.05:
-                problems.append(
-                    Problem(
-                        settings.DATA_FILES[name],
-                        f"position is {gap_km:.1f} km outside its county {codes} (uncertainty {allowed_km:g} km)",
-                        row_number(i),
-                        "lon",
-                        f"{lon.iloc[i]}, {lat.iloc[i]}",
-                    )
-                )
+            polygons = [metric[c] for c in wanted]
+            for polygon in polygons:
+                shapely.prepare(polygon)
+            inside = np.logical_or.reduce([shapely.contains_xy(p, x[rows], y[rows]) for p in polygons])
+            rows = rows[~inside]
+            if not len(rows):
+                continue
+            points = shapely.points(x[rows], y[rows])
+            with np.errstate(invalid="ignore"):  # a point off the projection (swapped lon/lat): NaN, as before
+                gap_km = np.min([shapely.distance(p, points) for p in polygons], axis=0) / 1000
+            far = gap_km > allowed_km[rows] + 0.05
+            for i, gap in zip(rows[far], gap_km[far], strict=True):
+                found.append((int(i), Problem(
+                    settings.DATA_FILES[name],
+                    f"position is {gap:.1f} km outside its county {codes} (uncertainty {allowed_km[i]:g} km)",
+                    row_number(int(i)),
+                    "lon",
+                    f"{lon.iat[int(i)]}, {lat.iat[int(i)]}",
+                )))
+        problems += [problem for _, problem in sorted(found, key=lambda item: item[0])]
     return problems
 
 
@@ -283,21 +302,31 @@ def check_record_fields(frame: pd.DataFrame, *, label: str, section_ids: set[str
 
 
 def check_sources(frame: pd.DataFrame, *, label: str, section_ids: set[str], column: str = "source") -> list[Problem]:
-    """Each ' ; '-separated part of a source is a URL or a policy section id that exists."""
-    problems = []
-    for i, raw in enumerate(frame[column]):
+    """Each ' ; '-separated part of a source is a URL or a policy section id that exists.
+
+    The benchmark registry's source (`SYNTHETIC_SOURCE`) passes with one warning for the file.
+    """
+
+    def check(raw: str) -> list[tuple[str, str]]:
+        found = []
         for part in (p.strip() for p in raw.split(" ; ") if p.strip()):
-            if URL_PATTERN.match(part):
+            if URL_PATTERN.match(part) or SYNTHETIC_SOURCE.match(part):
                 continue
             if SECTION_PATTERN.match(part):
                 if section_ids and part not in section_ids:
-                    problems.append(Problem(label, "policy section not in sections.csv", row_number(i), column, part))
+                    found.append(("policy section not in sections.csv", part))
                 continue
-            problems.append(
-                Problem(
-                    label, "source must be a URL or a policy section id such as II.(3)", row_number(i), column, part
-                )
-            )
+            found.append(("source must be a URL or a policy section id such as II.(3)", part))
+        return found
+
+    problems = problems_by_value(frame[column], check, label=label, column=column)
+    marked = [v for v in pd.unique(frame[column]) if any(SYNTHETIC_SOURCE.match(p.strip()) for p in v.split(" ; "))]
+    synthetic = frame[column].isin(marked).to_numpy(dtype=bool)
+    if synthetic.any():
+        first = int(np.flatnonzero(synthetic)[0])
+        problems.append(Problem(
+            label, f"{int(synthetic.sum())} record(s) are synthetic benchmark data, not real projects",
+            row_number(first), column, str(frame[column].iat[first]), severity="warning"))
     return problems
 
 
@@ -310,16 +339,18 @@ def check_points(frame: pd.DataFrame, *, label: str) -> list[Problem]:
     problems += check_required(frame, ("lon", "lat", "position_precision", "uncertainty_km"), label=label)
     problems += check_allowed(frame, "position_precision", list(schema.PositionPrecision), label=label)
     west, south, east, north = settings.GUIZHOU_BOUNDS
-    for i in range(len(frame)):
-        x, y = lon.iloc[i], lat.iloc[i]
-        if pd.isna(x) or pd.isna(y):
-            continue
-        if south <= x <= north and west <= y <= east:
-            problems.append(Problem(label, "lon and lat look swapped", row_number(i), "lon", f"{x}, {y}"))
-        elif not (west <= x <= east and south <= y <= north):
+    x, y = lon.to_numpy(), lat.to_numpy()
+    known = ~(np.isnan(x) | np.isnan(y))
+    swapped = known & (south <= x) & (x <= north) & (west <= y) & (y <= east)
+    outside = known & ~swapped & ~((west <= x) & (x <= east) & (south <= y) & (y <= north))
+    for i in np.flatnonzero(swapped | outside):
+        where = f"{lon.iat[int(i)]}, {lat.iat[int(i)]}"
+        if swapped[i]:
+            problems.append(Problem(label, "lon and lat look swapped", row_number(int(i)), "lon", where))
+        else:
             problems.append(
                 Problem(
-                    label, f"position is outside Guizhou {settings.GUIZHOU_BOUNDS}", row_number(i), "lon", f"{x}, {y}"
+                    label, f"position is outside Guizhou {settings.GUIZHOU_BOUNDS}", row_number(int(i)), "lon", where
                 )
             )
     return problems

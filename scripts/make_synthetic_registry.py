@@ -45,7 +45,7 @@ from atlas import schema, settings  # noqa: E402
 
 DEFAULT_OUT_DIR: Final[Path] = REPO_ROOT / "bench" / "out"
 SOURCE_TEMPLATE: Final[str] = "synthetic (scripts/make_synthetic_registry.py, seed {seed})"
-NOTE: Final[str] = "合成数据，仅用于性能测试，非真实项目 · synthetic record for benchmarks, not a real project"
+NOTE: Final[str] = "合成数据，非真实项目 · synthetic, not a real project"
 AS_OF: Final[str] = "2026-01"
 ZONE_COUNTY_BOOST: Final[float] = 4.0
 """How much likelier a county with a zone is than its area alone says (industry clusters in zones)."""
@@ -201,7 +201,8 @@ def make_registry(n: int, seed: int, data_dir: Path | None = None) -> pd.DataFra
     product_en = np.asarray([product[s][1] for s in stages], dtype=object)
     columns: dict[str, object] = {
         "id": "syn-" + serial,
-        "name_zh": "[合成] " + county_zh + brand_zh + product_zh + "项目 #" + serial,
+        # "·" splits the Chinese into runs that recur across rows, as pinyin is computed per run
+        "name_zh": "[合成] " + county_zh + "·" + brand_zh + product_zh + "项目 #" + serial,
         "name_en": "[synthetic] " + brand_en + " " + product_en + " project #" + serial + " (" + county_en + ")",
         "source": SOURCE_TEMPLATE.format(seed=seed),
         "as_of": AS_OF,
