@@ -28,7 +28,8 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections import Counter
+import re
+from collections.abc import Callable
 from typing import Final
 
 import numpy as np
@@ -38,6 +39,7 @@ from folium.template import Template
 
 from atlas.i18n import column_label
 from atlas.map_html import cell_text, script_json, ui
+from atlas.project_index import factorize_cells
 from atlas.schema import (
     CLUSTER_COLOURS,
     NO_CLUSTER_COLOUR,
@@ -46,6 +48,7 @@ from atlas.schema import (
     PositionPrecision,
     label,
 )
+from atlas.settings import MAP_NAMED_POINTS_MAX
 
 COORD_SCALE: Final[int] = 10_000
 """Quantisation of payload coordinates: 1e-4 degree, about 11 m, finer than any stored position."""
@@ -89,13 +92,37 @@ def cluster_colour(clusters: tuple[str, ...]) -> str:
     return NO_CLUSTER_COLOUR
 
 
-def _index(values: list[str]) -> tuple[list[str], list[int]]:
-    table = list(dict.fromkeys(values))
-    where = {v: i for i, v in enumerate(table)}
-    return table, [where[v] for v in values]
+def _codes(values: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Distinct values in order of first appearance, and each row's index into them."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return [str(v) for v in uniques], codes
 
 
-def project_payload(projects: pd.DataFrame, *, lang: Lang) -> dict[str, object]:
+def _per_value(column: pd.Series, function: Callable[[object], str]) -> np.ndarray:
+    """`function` of every cell, evaluated once per distinct cell (an object array, row-aligned)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    return np.asarray([function(v) for v in uniques], dtype=object)[codes] if len(codes) else np.zeros(0, object)
+
+
+def _by_frequency(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct codes, most frequent first (ties: first seen first, as `Counter.most_common`), and each row's
+    index into them."""
+    first_seen, distinct = pd.factorize(codes)
+    counts = np.bincount(first_seen, minlength=len(distinct))
+    order = np.argsort(-counts, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return np.asarray(distinct, dtype=np.int64)[order], rank[first_seen]
+
+
+def _texts(column: pd.Series) -> list[str]:
+    """`cell_text` of each cell; a column without missing values is stripped in one vectorised pass."""
+    if len(column) and not column.isna().any():
+        return column.astype(str).str.strip().tolist()
+    return [str(v) for v in _per_value(column, cell_text)]
+
+
+def project_payload(projects: pd.DataFrame, *, lang: Lang, names: bool | None = None) -> dict[str, object]:
     """Encode the drawable projects (finite lon/lat) as the compact payload described above.
 
     Parameters
@@ -104,31 +131,42 @@ def project_payload(projects: pd.DataFrame, *, lang: Lang) -> dict[str, object]:
         Rows with PROJECT_COLUMNS; ``cluster_types`` cells are lists.
     lang
         Language of names and labels.
+    names
+        Carry the names for tooltips and popups (``n``). None (default): only up to
+        `atlas.settings.MAP_NAMED_POINTS_MAX` points, because names cost 30–60 bytes a point
+        against ~18 for everything else; without them the tooltip and popup show the id, and the
+        app's card (a click) shows the whole record.
 
     Returns
     -------
     dict
         JSON-ready payload; ``n`` is empty-safe (a map with no projects gets empty arrays).
     """
-    rows = projects[np.isfinite(projects["lon"].astype(float)) & np.isfinite(projects["lat"].astype(float))]
-    xi = np.rint(rows["lon"].to_numpy(dtype=float) * COORD_SCALE).astype(np.int64)
-    yi = np.rint(rows["lat"].to_numpy(dtype=float) * COORD_SCALE).astype(np.int64)
+    lon, lat = projects["lon"].to_numpy(dtype=float), projects["lat"].to_numpy(dtype=float)
+    drawable = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    xi = np.rint(lon[drawable] * COORD_SCALE).astype(np.int64)
+    yi = np.rint(lat[drawable] * COORD_SCALE).astype(np.int64)
     order = np.lexsort((yi, xi))
-    rows, xi, yi = rows.iloc[order], xi[order], yi[order]
+    used = [c for c in ("id", "name_zh", "name_en", "cluster_types", "status", "position_precision") if c in projects]
+    rows, xi, yi = pd.DataFrame(projects[used]).iloc[drawable[order]], xi[order], yi[order]
     ox = int(xi.min()) if len(xi) else 0
     oy = int(yi.min()) if len(yi) else 0
 
-    combos, combo_of = _index(["|".join(cluster_set(v)) for v in rows["cluster_types"]])
-    statuses, status_of = _index([cell_text(v) or "unknown" for v in rows["status"]])
-    precisions, precision_of = _index([cell_text(v) or PositionPrecision.REGION.value
-                                       for v in rows["position_precision"]])
-    triples = list(zip(combo_of, status_of, precision_of, strict=True))
-    keys = [t for t, _ in Counter(triples).most_common()]
-    key_of = {t: i for i, t in enumerate(keys)}
+    cell_codes, cells = factorize_cells(rows["cluster_types"].to_numpy(dtype=object))
+    cell_combos = np.asarray(["|".join(cluster_set(cell)) for cell in cells], dtype=object)
+    combos, combo_of = _codes(cell_combos[cell_codes] if len(cell_codes) else np.zeros(0, object))
+    statuses, status_of = _codes(_per_value(rows["status"], lambda v: cell_text(v) or "unknown"))
+    precisions, precision_of = _codes(
+        _per_value(rows["position_precision"], lambda v: cell_text(v) or PositionPrecision.REGION.value))
+    triple = (combo_of.astype(np.int64) * len(statuses) + status_of) * len(precisions) + precision_of
+    key_codes, key_of = _by_frequency(triple)
+    keys = np.column_stack([key_codes // (len(statuses) * len(precisions)),
+                            key_codes // len(precisions) % len(statuses), key_codes % len(precisions)])
 
-    ids = [cell_text(v) for v in rows["id"]]
+    ids = _texts(rows["id"])
     # Character-wise on purpose: "prj-000123" and "prj-000999" share "prj-000".
     prefix = os.path.commonprefix(ids) if len(ids) > 1 else ""  # noqa: RUF071
+    with_names = len(rows) <= MAP_NAMED_POINTS_MAX if names is None else names
     return {
         "s": COORD_SCALE,
         "r": POINT_RADIUS_PX,
@@ -136,14 +174,14 @@ def project_payload(projects: pd.DataFrame, *, lang: Lang) -> dict[str, object]:
         "oy": oy,
         "x": np.diff(xi - ox, prepend=0).tolist(),
         "y": (yi - oy).tolist(),
-        "k": [key_of[t] for t in triples],
-        "keys": [list(t) for t in keys],
+        "k": key_of.tolist(),
+        "keys": keys.tolist(),
         "c": [_combo_entry(c, lang) for c in combos],
         "st": [label(s, lang) for s in statuses],
         "p": [[label(p, lang), p == PositionPrecision.EXACT] for p in precisions],
         "ip": prefix,
         "i": [i[len(prefix):] for i in ids],
-        "n": names_in(rows, lang),
+        "n": names_in(rows, lang) if with_names else [],
         "lab": {key: column_label(key, lang) for key in ("id", "cluster_types", "status", "position_precision")},
     }
 
@@ -170,6 +208,7 @@ class CanvasPoints(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {{ this.signal_js }}
         (function () {
             var P = JSON.parse({{ this.data_js }});
             P.n = {{ this.names_js }}.split("\\n");
@@ -179,6 +218,7 @@ class CanvasPoints(MacroElement):
                     return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
                 });
             }
+            function nameOf(i) { return P.n[i] || (P.ip + P.i[i]); }  // large layers carry ids only
             function el(tag, text, css) {
                 var e = document.createElement(tag);
                 if (text !== null) { e.textContent = text; }
@@ -267,6 +307,7 @@ class CanvasPoints(MacroElement):
                         ctx.stroke();
                     }
                     ctx.globalAlpha = 1;
+                    if (!this._signalled) { this._signalled = true; atlasSignalDrawn(this._map, "points", this._n); }
                 },
                 _containsPoint: function (p) {
                     if (!this._grid) { return false; }
@@ -290,14 +331,14 @@ class CanvasPoints(MacroElement):
                     if (this._hit === this._shown || this._hit < 0 || !this.getTooltip()) { return; }
                     this._shown = this._hit;
                     var i = this._hit, k = P.keys[P.k[i]];
-                    this.setTooltipContent("<b>" + esc(P.n[i]) + '</b><div style="color:#555">'
+                    this.setTooltipContent("<b>" + esc(nameOf(i)) + '</b><div style="color:#555">'
                                            + esc(P.c[k[0]][1]) + "</div>");
                 },
                 _syncPopup: function () {
                     if (this._hit < 0 || !this.getPopup()) { return; }
                     var i = this._hit, k = P.keys[P.k[i]];
                     var d = el("div", null, "min-width:200px;max-width:340px;font-size:13px;line-height:1.4");
-                    d.appendChild(el("div", P.n[i], "font-weight:bold;font-size:14px"));
+                    d.appendChild(el("div", nameOf(i), "font-weight:bold;font-size:14px"));
                     [[P.lab.id, P.ip + P.i[i]], [P.lab.cluster_types, P.c[k[0]][1]],
                      [P.lab.status, P.st[k[1]]], [P.lab.position_precision, P.p[k[2]][0]]].forEach(function (r) {
                         var row = el("div", null, "margin-top:3px");
@@ -321,13 +362,42 @@ class CanvasPoints(MacroElement):
         super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
         self._name = "CanvasPoints"
         self.payload = payload
+        self.signal_js = SIGNAL_DRAWN_JS
         # Numbers and tables go through JSON.parse of a string: V8 parses a multi-megabyte array
         # *literal* in seconds, the same JSON in milliseconds. Names and ids are plain string
         # literals joined by newlines (2 bytes per item instead of JSON's quotes and commas).
         tables = {key: value for key, value in payload.items() if key not in ("n", "i")}
         self.data_js = script_json(json.dumps(tables, ensure_ascii=False, separators=(",", ":")))
-        self.names_js = script_json("\n".join(_one_line(v) for v in payload["n"]))  # type: ignore[attr-defined]
-        self.ids_js = script_json("\n".join(_one_line(v) for v in payload["i"]))  # type: ignore[attr-defined]
+        self.names_js = script_json(_lines(payload["n"]))  # type: ignore[arg-type]
+        self.ids_js = script_json(_lines(payload["i"]))  # type: ignore[arg-type]
+
+
+SIGNAL_DRAWN_JS: Final[str] = """
+if (!window.atlasSignalDrawn) {
+    // A layer's first complete draw, after the browser painted it (the next animation frame): tests and
+    // `make bench` wait for this. The map container counts draws in data-atlas-draws and names the last layer.
+    window.atlasSignalDrawn = function (map, kind, count) {
+        requestAnimationFrame(function () {
+            var c = map.getContainer();
+            c.dataset.atlasDraws = String((+c.dataset.atlasDraws || 0) + 1);
+            c.dataset.atlasLastDraw = kind + ":" + count;
+            window.atlasLastDrawnAt = performance.now();
+        });
+    };
+}
+"""
+"""Defines ``atlasSignalDrawn(map, kind, count)`` once per page; each canvas layer calls it after its first draw."""
+
+
+_OTHER_LINE_BREAKS: Final[re.Pattern[str]] = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _lines(values: list[object]) -> str:
+    """The values joined by newlines, each on one line (`_one_line`), joined directly when none holds a break."""
+    joined = "\n".join(str(v) for v in values)
+    if joined.count("\n") == max(len(values) - 1, 0) and _OTHER_LINE_BREAKS.search(joined) is None:
+        return joined
+    return "\n".join(_one_line(v) for v in values)
 
 
 def _one_line(value: object) -> str:

@@ -97,16 +97,26 @@ class ProjectIndex:
 
 
 def build_index(frame: pd.DataFrame) -> ProjectIndex:
-    """Factorise `frame`'s filter and summary columns (one pass each; the cluster lists by object identity).
+    """Factorise `frame`'s filter and summary columns, one pass each (cluster lists: `factorize_cells`)."""
+    codes, values = factorize_cells(frame["cluster_types"].to_numpy(dtype=object))
+    clusters = Codes(codes, tuple(values))
+    return ProjectIndex(
+        clusters,
+        {name: Codes.of(frame[name]) for name in _CODED_COLUMNS},
+        frame["investment_cny_m"].to_numpy(dtype=float),
+        frame["capacity"].to_numpy(dtype=float),
+    )
 
-    Rows loaded by `atlas.load` share one list object per distinct cell text, so the cluster lists
-    factorise by ``id`` in one vectorised pass; other frames cost one ``tuple()`` per distinct id.
+
+def factorize_cells(cells: np.ndarray) -> tuple[np.ndarray, list[object]]:
+    """Codes of unhashable cells (lists) by content, and the first cell of each code, in order of appearance.
+
+    Factorised by object identity first (one vectorised pass: rows loaded by `atlas.load` share a
+    list per distinct text), then the few distinct objects by content.
     """
-    cells = frame["cluster_types"].to_numpy(dtype=object)
     identities = np.fromiter((id(cell) for cell in cells), dtype=np.int64, count=len(cells))
     by_identity = pd.factorize(identities)[0]
     _, first_rows = np.unique(by_identity, return_index=True)
-    # Different list objects with equal contents become one value (the first such cell).
     by_content: dict[Hashable, int] = {}
     values: list[object] = []
     merged = np.zeros(len(first_rows), dtype=np.int32)
@@ -116,13 +126,7 @@ def build_index(frame: pd.DataFrame) -> ProjectIndex:
             by_content[key] = len(values)
             values.append(cells[row])
         merged[position] = by_content[key]
-    clusters = Codes(merged[by_identity], tuple(values))
-    return ProjectIndex(
-        clusters,
-        {name: Codes.of(frame[name]) for name in _CODED_COLUMNS},
-        frame["investment_cny_m"].to_numpy(dtype=float),
-        frame["capacity"].to_numpy(dtype=float),
-    )
+    return merged[by_identity], values
 
 
 def _content_key(cell: object) -> Hashable:

@@ -66,3 +66,17 @@ DATA_FILES: Final[dict[str, str]] = {
     "responsibilities": "policy/responsibilities.csv",
 }
 """Every shipped data file, relative to the data folder; problems name files by these paths."""
+
+# --- Scale (issue 7): how the map stays fast with 10⁵–10⁶ projects ----------------------------------
+
+MAP_NAMED_POINTS_MAX: Final[int] = 20_000
+"""Project layers up to this size carry names for tooltips; bigger ones carry ids only (~18 bytes a point)."""
+MAP_LARGE_POINTS: Final[int] = 200_000
+"""A filtered view with more projects is too big to send whole: the app's map then draws what the current view
+shows (`atlas.map_scale`), redrawn on every pan and zoom from the bounds the map reports."""
+MAP_VIEW_POINTS_MAX: Final[int] = 50_000
+"""In that large mode, a view holding at most this many projects gets points; more, and it gets counts per cell."""
+MAP_BIN_CELL_PX: Final[int] = 24
+"""Side of a count cell on screen, in pixels (a square of the Web Mercator grid at the view's zoom)."""
+MAP_TABLE_MAX_ROWS: Final[int] = 2_000
+"""Rows shown in the table under the map; the exports on the projects page hold every row."""
