@@ -93,6 +93,21 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "under_construction": ("在建/试产项目", "projects being built"),
     "planned": ("规划/签约项目", "planned or signed projects"),
     "investment_cny_m": ("已知投资合计（百万元）", "known investment (million CNY)"),
+    # --- scale (issue 7): the map of a very large registry ---
+    "map_bin_tooltip": ("{count} 个项目", "{count} projects"),
+    "map_bin_hint": ("放大地图可查看单个项目", "zoom in to see single projects"),
+    "map_mode_bins": (
+        "项目较多（当前视野约 {count:,} 个）：按网格显示项目数量，放大后显示单个项目。",
+        "Many projects (about {count:,} in view): counts per grid cell; zoom in for single projects.",
+    ),
+    "map_mode_points": (
+        "项目较多：仅绘制当前视野内的 {count:,} 个项目，移动地图后更新。",
+        "Many projects: only the {count:,} in view are drawn, updated as the map moves.",
+    ),
+    "map_table_truncated": (
+        "表格仅列出前 {shown:,} 条（共 {total:,} 条）；完整数据请在“项目与企业”页导出。",
+        "The table lists the first {shown:,} of {total:,} records; export them all from the projects page.",
+    ),
 }
 
 COLUMN_LABELS: Final[dict[str, tuple[str, str]]] = {

@@ -31,14 +31,20 @@ LISTING_COLUMNS: tuple[str, ...] = (
 )
 
 
-def map_listing(atlas: Atlas, layers: Collection[Layer], *, lang: Lang) -> pd.DataFrame:
-    """One row per drawn record of the point layers in `layers` (boundaries are not listed)."""
+def map_listing(atlas: Atlas, layers: Collection[Layer], *, lang: Lang, limit: int | None = None) -> pd.DataFrame:
+    """One row per drawn record of the point layers in `layers` (boundaries are not listed).
+
+    `limit` keeps at most that many rows per layer (the first ones): a table of a million rows would
+    cost the page seconds and the browser its memory, and nobody reads past a few thousand.
+    """
     blocks = []
     stage_names = names_by_id(atlas.stages, lang)
     for layer, attribute in LISTED:
         if layer not in layers:
             continue
-        frame = pd.DataFrame(getattr(atlas, attribute).drop(columns=["geometry", "search_text"], errors="ignore"))
+        records = getattr(atlas, attribute)
+        records = records if limit is None else records.iloc[:limit]
+        frame = pd.DataFrame(records.drop(columns=["geometry", "search_text"], errors="ignore"))
         if frame.empty:
             continue
         kind = (

@@ -6,7 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from atlas.geodesy import distances_km
+import geopandas as gpd
+
+from atlas.geodesy import GEOD, distances_km
 from atlas.i18n import column_label, t
 from atlas.model import Atlas
 from atlas.schema import Lang, Layer, label
@@ -34,7 +36,7 @@ def pick_record(atlas: Atlas, *, lon: float, lat: float, max_km: float = 2.0) ->
     """
     best: Picked | None = None
     for layer, attribute in PICKABLE:
-        frame = getattr(atlas, attribute)
+        frame = _near(getattr(atlas, attribute), lon=lon, lat=lat, km=max_km)
         if frame.empty:
             continue
         distances = distances_km(frame, lon=lon, lat=lat)
@@ -44,6 +46,16 @@ def pick_record(atlas: Atlas, *, lon: float, lat: float, max_km: float = 2.0) ->
             record = {k: v for k, v in frame.iloc[position].items() if k not in ("geometry", "search_text")}
             best = Picked(layer=layer, record=record, distance_km=distance)
     return best
+
+
+def _near(frame: gpd.GeoDataFrame, *, lon: float, lat: float, km: float) -> gpd.GeoDataFrame:
+    """A big layer cut to a box around the geodesic circle of `km` (10 % wider), so a click on a map of a
+    million projects measures a handful of distances; the nearest record within `km` is the same."""
+    if len(frame) < 10_000 or not (math.isfinite(lon) and math.isfinite(lat)):
+        return frame
+    lons, lats, _ = GEOD.fwd([lon] * 4, [lat] * 4, [0, 90, 180, 270], [km * 1100.0] * 4)
+    x, y = frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
+    return frame[(x >= min(lons)) & (x <= max(lons)) & (y >= min(lats)) & (y <= max(lats))]
 
 
 def card_rows(atlas: Atlas, picked: Picked, *, lang: Lang) -> list[tuple[str, str]]:

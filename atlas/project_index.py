@@ -174,3 +174,13 @@ def index_of(frame: pd.DataFrame) -> ProjectIndex | None:
 def remember_subset(subset: pd.DataFrame, index: ProjectIndex, rows: np.ndarray) -> None:
     """Cache the index of `subset` = the rows at positions `rows` of an indexed frame (taken lazily cheap)."""
     _store(subset, index.take(rows))
+
+
+def count_by_cluster(projects: pd.DataFrame, clusters: Iterable[str]) -> dict[str, int]:
+    """How many projects list each cluster type (``c in cell``, decided once per distinct cell when indexed)."""
+    index = index_of(projects)
+    if index is None:
+        return {c: int(projects["cluster_types"].map(lambda cs, c=c: c in cs).sum()) for c in clusters}
+    per_cell = np.bincount(index.clusters.codes, minlength=len(index.clusters.values))
+    return {c: int(sum(n for n, cell in zip(per_cell, index.clusters.values, strict=True)
+                       if c in cast(Iterable[object], cell))) for c in clusters}

@@ -10,6 +10,7 @@ from atlas.mapping import BASEMAPS
 from atlas.pick import card_rows, pick_record
 from atlas.query import filtered_atlas
 from atlas.schema import Layer, label
+from atlas.settings import MAP_TABLE_MAX_ROWS
 from ui.cards import legend_filter, render_card
 from ui.map_view import show_map
 from ui.state import page_context
@@ -48,4 +49,7 @@ if picked is not None:
     render_card(card_rows(atlas, picked, lang=lang), picked, lang)
 
 st.subheader(t("map_table", lang))
-st.dataframe(localise_frame(map_listing(view, set(layers or []), lang=lang), lang), hide_index=True, width="stretch")
+listing = map_listing(view, set(layers or []), lang=lang, limit=MAP_TABLE_MAX_ROWS)
+if len(view.projects) > MAP_TABLE_MAX_ROWS and Layer.PROJECTS in set(layers or []):
+    st.caption(t("map_table_truncated", lang, shown=MAP_TABLE_MAX_ROWS, total=len(view.projects)))
+st.dataframe(localise_frame(listing, lang), hide_index=True, width="stretch")

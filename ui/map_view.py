@@ -10,9 +10,12 @@ import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
+from atlas.i18n import t
+from atlas.map_scale import project_group_for_view, view_from_map_state
 from atlas.mapping import build_base_map, build_layer_groups
 from atlas.model import Atlas
 from atlas.schema import Lang, Layer
+from atlas.settings import MAP_LARGE_POINTS
 from ui.state import get_atlas
 
 
@@ -39,10 +42,24 @@ def show_map(
     highlight_zone: str | None = None,
     basemap: str = "none",
 ) -> dict[str, Any]:
-    """Draw `view`'s layers; filter changes only re-send the layer groups (`feature_group_to_add`)."""
+    """Draw `view`'s layers; filter changes only re-send the layer groups (`feature_group_to_add`).
+
+    With more than `MAP_LARGE_POINTS` projects the project layer holds only what the current view
+    needs (`atlas.map_scale`), and the map reports its bounds and zoom so that a pan or zoom reruns the
+    page with the new view; smaller registries do not rerun on pan.
+    """
     tianditu_key = st.secrets.get("tianditu_key") if basemap == "tianditu" and _has_secrets() else None
     base = _base_map(lang, basemap, highlight_zone, tianditu_key)
-    groups = build_layer_groups(view, lang=lang, basemap=basemap, layers=layers, highlight_zone=highlight_zone)
+    large = Layer.PROJECTS in layers and len(view.projects) > MAP_LARGE_POINTS
+    drawn = set(layers) - {Layer.PROJECTS} if large else layers
+    groups = build_layer_groups(view, lang=lang, basemap=basemap, layers=drawn, highlight_zone=highlight_zone)
+    returned = ["last_object_clicked"]
+    if large:
+        shown = project_group_for_view(view.projects, view_from_map_state(st.session_state.get(key)), lang=lang,
+                                       basemap=basemap)
+        groups[Layer.PROJECTS] = shown.group
+        returned += ["bounds", "zoom"]
+        st.caption(t(f"map_mode_{shown.mode}", lang, count=shown.in_view))
     # st_folium adds the groups to the map it is given: hand it a copy so the cached base stays clean.
     result = st_folium(
         copy.deepcopy(base),
@@ -50,7 +67,7 @@ def show_map(
         key=key,
         height=height,
         width="stretch",
-        returned_objects=["last_object_clicked"],
+        returned_objects=returned,
     )
     return result or {}
 
