@@ -86,7 +86,7 @@ def _nearby(points: gpd.GeoDataFrame, *, lon: float, lat: float, km: float, zone
 
 def _sources(zone: dict[str, Any], *tables: pd.DataFrame) -> pd.DataFrame:
     """Distinct sources with the records that cite them, zone first."""
-    cited: dict[str, list[str]] = {}
+    cited: dict[str, dict[str, None]] = {}  # ordered sets: a zone of 10⁴ projects citing one source stays linear
     entries = [(str(zone["source"]), str(zone["id"]))]
     for table in tables:
         key = "id" if "id" in table.columns else "zone_id"
@@ -98,7 +98,5 @@ def _sources(zone: dict[str, Any], *tables: pd.DataFrame) -> pd.DataFrame:
         entries += list(zip(table["source"].astype(str), ids.astype(str), strict=True))
     for source, record_id in entries:
         for part in (p.strip() for p in source.split(" ; ") if p.strip()):
-            cited.setdefault(part, [])
-            if record_id not in cited[part]:
-                cited[part].append(record_id)
+            cited.setdefault(part, {})[record_id] = None
     return pd.DataFrame({"source": list(cited), "cited_by": [", ".join(v) for v in cited.values()]})

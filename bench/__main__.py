@@ -1,60 +1,82 @@
-"""`make bench`: library filter + aggregate on the shipped data and on a replicated registry.
+"""`make bench`: the atlas against the naive folium way, for 10³–10⁶ synthetic projects; writes bench/results.md.
 
-Each figure is reported with a same-process baseline (a row-by-row Python loop doing the same
-filter) so the ratio, not the absolute time, is what to compare across machines. The scale
-benchmarks of the map and the app (10⁴–10⁶ points) belong to the scale issue and will extend this.
+    python -m bench            # N = 1k, 10k, 100k, 1M (about 15–20 min on 2 busy cores)
+    python -m bench --quick    # N = 1k, 10k (about 3 min)
+
+For each N: a synthetic registry (scripts/make_synthetic_registry.py, cached in bench/out/) in a
+copy of data/; the library timings (bench/library.py); the standalone HTML map, ours and the naive
+baseline (one folium.Marker per point up to 10k, MarkerCluster at 100k), timed until drawn in
+headless Debian chromium (bench/chromium.py); the running app on that data (bench/app.py). Every
+baseline is measured in the same run on the same machine, and ratios are reported, because
+absolute figures on a shared 2-core machine move with its load.
 """
 
 from __future__ import annotations
 
+import argparse
+import gc
+import os
 import platform
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
+from playwright.sync_api import sync_playwright
 
-from atlas.aggregate import summarise_projects
-from atlas.load import load_atlas
-from atlas.query import Filters, filter_projects
+from atlas import settings
+from bench import app, chromium, library
+from bench.registry import data_dir_with, registry_csv
+from bench.report import machine_description, write_results
 
 RESULTS = Path(__file__).with_name("results.md")
+FULL = (1_000, 10_000, 100_000, 1_000_000)
+QUICK = (1_000, 10_000)
+NAIVE_TIMEOUT_S = 180.0
+OURS_TIMEOUT_S = 180.0
+APP_TIMEOUT_S = 300.0
 
 
-def best_of(function: Callable[[], object], repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def main() -> None:
-    start = time.perf_counter()
-    atlas = load_atlas()
-    load_s = time.perf_counter() - start
-    filters = Filters(cluster_types=("alloy-products",), statuses=("operating", "under-construction"))
-    rows = [f"| machine | {platform.machine()}, {platform.python_version()}, {platform.system()} |", ""]
-    rows += ["| N projects | vectorised filter+aggregate (ms) | row-loop baseline filter (ms) | ratio |",
-             "|---|---|---|---|"]
-    for copies in (1, 100, 1000):
-        projects = gpd.GeoDataFrame(pd.concat([atlas.projects] * copies, ignore_index=True), crs=atlas.projects.crs)
-
-        def vectorised(p: gpd.GeoDataFrame = projects) -> object:
-            return summarise_projects(atlas, filter_projects(atlas, filters, p), by="cluster-type")
-
-        def baseline(p: gpd.GeoDataFrame = projects) -> object:
-            return [r for r in p.itertuples() if set(r.cluster_types) & {"alloy-products"}
-                    and r.status in ("operating", "under-construction")]
-
-        fast, slow = best_of(vectorised), best_of(baseline)
-        rows.append(f"| {len(projects):,} | {fast * 1000:.1f} | {slow * 1000:.1f} | {slow / fast:.1f}× |")
-    text = "\n".join(["# Benchmarks", "", f"Loading and validating the shipped data: {load_s:.2f} s", "", *rows, ""])
-    RESULTS.write_text(text, encoding="utf-8")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="only N = 1k and 10k")
+    parser.add_argument("--sizes", type=lambda s: tuple(int(v) for v in s.split(",")), help="e.g. 1000,100000")
+    parser.add_argument("-o", "--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    sizes = args.sizes or (QUICK if args.quick else FULL)
+    began = time.perf_counter()
+    load_before = os.getloadavg()
+    rows = []
+    with sync_playwright() as playwright:
+        browser = chromium.launch(playwright)
+        print("app baseline: the shipped data", flush=True)
+        shipped = app.measure(browser, settings.REPO_ROOT / "data", 0, large=False, repeat=3, timeout_s=APP_TIMEOUT_S)
+        print(f"  app: {shipped}", flush=True)
+        for n in sizes:
+            print(f"N = {n:,}", flush=True)
+            _, made_s = registry_csv(n)
+            data_dir = data_dir_with(n)
+            lib = library.measure(n, data_dir, repeat=5)
+            print(f"  library: load {lib.load_s:.1f} s, filter+aggregate {lib.filter_aggregate_ms:.0f} ms", flush=True)
+            naive_path = library.write_naive_html(n, data_dir)
+            gc.collect()
+            assert lib.ours_html is not None
+            ours_s = chromium.seconds_until_drawn(browser, lib.ours_html, timeout_s=OURS_TIMEOUT_S)
+            naive_s = (chromium.seconds_until_drawn(browser, naive_path, timeout_s=NAIVE_TIMEOUT_S)
+                       if naive_path else None)
+            print(f"  standalone: ours {ours_s} s, naive {naive_s} s", flush=True)
+            run = app.measure(browser, data_dir, n, large=n > library.MAP_LARGE_POINTS, repeat=3,
+                              timeout_s=APP_TIMEOUT_S)
+            print(f"  app: {run}", flush=True)
+            rows.append({"n": n, "made_s": made_s, "library": lib, "ours_s": ours_s, "naive_s": naive_s,
+                         "naive_kind": None if naive_path is None else ("MarkerCluster" if n > 10_000 else "Marker"),
+                         "naive_bytes": naive_path.stat().st_size if naive_path else None,
+                         "ours_bytes": lib.ours_html.stat().st_size, "app": run})
+        browser.close()
+    machine = machine_description(chromium.chromium_version(), load_before, os.getloadavg())
+    text = write_results(args.output, rows, machine=machine, total_s=time.perf_counter() - began,
+                         naive_timeout_s=NAIVE_TIMEOUT_S, python=platform.python_version(), shipped=shipped)
     print(text)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -14,6 +14,9 @@
 set -euo pipefail
 
 LEAFLET_VERSION="${LEAFLET_VERSION:-1.9.4}"
+# Only `make bench` uses MarkerCluster: it draws the naive folium baseline (MarkerCluster at 10^5 points)
+# offline. The atlas's own map never loads it.
+MARKERCLUSTER_VERSION="${MARKERCLUSTER_VERSION:-1.5.3}"
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 static_dir="${repo_root}/atlas/static"
@@ -34,6 +37,18 @@ cp package/dist/leaflet.js package/dist/leaflet.css "${dest}/"
 cp package/dist/images/*.png "${dest}/images/"
 cp package/LICENSE "${dest}/LICENSE"
 
+cd "${work}"
+rm -rf package
+npm pack --silent --json "leaflet.markercluster@${MARKERCLUSTER_VERSION}" > pack-mc.json
+mc_tarball="$(node -e 'console.log(require("./pack-mc.json")[0].filename)')"
+mc_integrity="$(node -e 'console.log(require("./pack-mc.json")[0].integrity)')"
+tar -xzf "${mc_tarball}"
+mc_dest="${static_dir}/markercluster"
+rm -rf "${mc_dest}"
+mkdir -p "${mc_dest}"
+cp package/dist/leaflet.markercluster.js package/dist/MarkerCluster.css package/dist/MarkerCluster.Default.css "${mc_dest}/"
+cp package/MIT-LICENCE.txt "${mc_dest}/LICENSE"
+
 cd "${static_dir}"
 {
   echo "# Vendored front-end assets"
@@ -45,15 +60,18 @@ cd "${static_dir}"
   echo "| Library | Version | Source | npm integrity | Licence |"
   echo "|---|---|---|---|---|"
   echo "| Leaflet | ${LEAFLET_VERSION} | npm \`leaflet@${LEAFLET_VERSION}\` (dist/) | \`${integrity}\` | BSD-2-Clause, \`leaflet/LICENSE\` |"
+  echo "| Leaflet.markercluster | ${MARKERCLUSTER_VERSION} | npm \`leaflet.markercluster@${MARKERCLUSTER_VERSION}\` (dist/) | \`${mc_integrity}\` | MIT, \`markercluster/LICENSE\` |"
   echo
-  echo "No other library is vendored: the project point layer, tooltips, popups and legend are small"
-  echo "hand-written Leaflet code in \`atlas/map_points.py\` and \`atlas/map_layers.py\`."
+  echo "The atlas's map uses Leaflet only: the project point layer, tooltips, popups and legend are small"
+  echo "hand-written Leaflet code in \`atlas/map_points.py\`, \`atlas/map_scale.py\` and \`atlas/map_layers.py\`."
+  echo "Leaflet.markercluster is here for \`make bench\` alone, which draws the naive folium baseline"
+  echo "(\`MarkerCluster\`) offline to compare with; no page of the app loads it."
   echo
   echo "## SHA-256 of the shipped files"
   echo
   echo '```'
-  find leaflet -type f | LC_ALL=C sort | xargs sha256sum
+  find leaflet markercluster -type f | LC_ALL=C sort | xargs sha256sum
   echo '```'
 } > README.md
 
-echo "vendored leaflet@${LEAFLET_VERSION} into ${dest}"
+echo "vendored leaflet@${LEAFLET_VERSION} into ${dest}, leaflet.markercluster@${MARKERCLUSTER_VERSION} into ${mc_dest}"
