@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import folium
 
-from atlas import project_index
+from atlas import aggregate, project_index, query
 from atlas.aggregate import summarise_matching, summarise_projects
 from atlas.export import PROFILE_FORMATS, profile_to_bytes
 from atlas.load import load_atlas
@@ -53,6 +54,17 @@ class LibraryResult:
     naive_html: Path | None = None
 
 
+@contextlib.contextmanager
+def row_wise() -> Iterator[None]:
+    """Switch the precomputed codes off: filter and summary take the row-wise pandas path used before issue 7."""
+    saved = query.index_of, aggregate.index_of
+    query.index_of = aggregate.index_of = lambda frame: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        query.index_of, aggregate.index_of = saved
+
+
 def median_s(function: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -82,13 +94,9 @@ def measure(n: int, data_dir: Path, *, repeat: int) -> LibraryResult:
         lambda: summarise_matching(atlas, FILTERS, by="cluster-type"), repeat)
     result.through_frames_ms = 1000 * median_s(
         lambda: summarise_projects(atlas, filter_projects(atlas, FILTERS), by="cluster-type"), repeat)
-    saved = project_index.INDEX_MIN_ROWS
-    project_index.INDEX_MIN_ROWS = 10**12  # the row-wise pandas path: the implementation before issue 7
-    try:
+    with row_wise():
         result.row_wise_ms = 1000 * median_s(
             lambda: summarise_projects(atlas, filter_projects(atlas, FILTERS), by="cluster-type"), max(1, repeat // 2))
-    finally:
-        project_index.INDEX_MIN_ROWS = saved
 
     # The app's filter change: the project group rebuilt for the filtered view (what st_folium re-sends).
     view = filtered_atlas(atlas, FILTERS)

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Frame, Page
@@ -46,7 +45,7 @@ def test_twenty_thousand_projects_draw_on_the_canvas_and_a_filter_redraws_them(
     snap(page, "scale-20k-all")
 
     page.get_by_role("button", name=re.compile("alloy products", re.IGNORECASE)).first.click()
-    after, last = drawn(frame, more_than=draws)
+    _after, last = drawn(frame, more_than=draws)
     wait_for_app(page, timeout_ms=120_000)
     kind, count = last.split(":")
     assert kind == "points" and 0 < int(count) < N, last
