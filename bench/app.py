@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Browser, Frame, Page
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from atlas import settings
@@ -160,11 +161,14 @@ def measure(browser: Browser, data_dir: Path, n: int, *, large: bool, repeat: in
                 views = ["[26.55, 106.7], 11", "[26.9, 106.8], 7", "[27.5, 107.0], 12", "[26.9, 106.8], 8"]
                 for where in views[: max(2, repeat)]:
                     result.pan_zoom_s.append(_timed(
-                        frame, lambda where=where: frame.evaluate(f"window.map.setView({where}, {{animate: false}})"),
+                        frame, lambda where=where: frame.evaluate(
+                            f"() => {{ window.map.setView({where}, {{animate: false}}); }}"),
                         timeout_s))
                     _settle(page)
             page.context.close()
         except PlaywrightTimeoutError as error:
             result.notes.append(f"timed out after {timeout_s:.0f} s: {str(error).splitlines()[0]}")
+        except PlaywrightError as error:
+            result.notes.append(f"browser error: {str(error).splitlines()[0]}")
         result.peak_rss_mb = peak_rss_mb(pid)
     return result
