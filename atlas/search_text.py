@@ -58,12 +58,23 @@ def add_search_text(frame: pd.DataFrame) -> pd.DataFrame:
 
     Per row: the non-empty searched cells, then the pinyin keys of each non-empty Chinese name and
     company, joined by " | " and normalised (`normalise_query`). Built column by column in Arrow,
-    with Python only once per distinct non-ASCII value, so a million-row registry takes seconds.
+    with Python only once per distinct non-ASCII value, so a million-row registry takes seconds; and
+    `_ROWS` rows at a time, handing Arrow's freed buffers back after each, so its temporaries stay small.
     """
     out = frame.copy()
     if not len(frame):
         out["search_text"] = pd.Series([], dtype=str)
         return out
+    keys = []
+    for start in range(0, len(frame), _ROWS):
+        keys.append(_keys(frame.iloc[start:start + _ROWS]))
+        pa.default_memory_pool().release_unused()
+    joined = pa.chunked_array(keys, type=pa.large_string())
+    out["search_text"] = pd.Series(pd.array(joined, dtype=str), index=frame.index)
+    return out
+
+
+def _keys(frame: pd.DataFrame) -> pa.Array:
     parts = []
     for c in SEARCHED_COLUMNS:
         if c in frame.columns:
@@ -73,15 +84,20 @@ def add_search_text(frame: pd.DataFrame) -> pd.DataFrame:
         if c in frame.columns:
             text = _arrow_text(frame[c])
             parts.append((text, _folded(_per_distinct(text, pinyin_keys))))
-    joined, started = parts[0][1], pc.not_equal(parts[0][0], "")
-    joined = pc.if_else(started, joined, pa.scalar("", pa.large_string()))
-    for source, part in parts[1:]:
-        present = pc.not_equal(source, "")
-        both = pc.binary_join_element_wise(joined, part, pa.scalar(" | ", pa.large_string()))
-        joined = pc.if_else(pc.and_(present, started), both, pc.if_else(present, part, joined))
-        started = pc.or_(started, present)
-    out["search_text"] = pd.Series(pd.array(_stripped(joined), dtype=str), index=frame.index)
-    return out
+    text = pa.large_string()
+    if not parts:
+        return pa.array([""] * len(frame), type=text)
+    present = [pc.not_equal(source, "") for source, _ in parts]
+    columns = [pc.if_else(mask, part, pa.scalar(None, text)) for mask, (_, part) in zip(present, parts, strict=True)]
+    # Arrow 26 drops a row whose items are all null when skipping nulls: a row without any part gets one "".
+    anything = present[0]
+    for mask in present[1:]:
+        anything = pc.or_(anything, mask)
+    columns.append(pc.if_else(anything, pa.scalar(None, text), pa.scalar("", text)))
+    joined = pc.binary_join_element_wise(*columns, pa.scalar(" | ", text), null_handling="skip")
+    if len(joined) != len(frame):
+        raise AssertionError(f"Arrow joined {len(joined)} search keys for {len(frame)} rows")
+    return _stripped(joined)
 
 
 def _arrow_text(values: pd.Series) -> pa.Array:
@@ -92,8 +108,16 @@ def _arrow_text(values: pd.Series) -> pa.Array:
 def _per_distinct(values: pa.Array, function: Callable[[str], str]) -> pa.Array:
     """`function` applied once per distinct value (dictionary encoding), spread back to every row."""
     encoded = pc.dictionary_encode(values)
-    mapped = pa.array([function(v) for v in encoded.dictionary.to_pylist()], type=pa.large_string())
-    return pc.take(mapped, encoded.indices)
+    distinct = encoded.dictionary
+    # In slices: a million distinct names never exist as Python strings all at once (peak memory).
+    mapped = [pa.array([function(v) for v in distinct.slice(start, _SLICE).to_pylist()], type=pa.large_string())
+              for start in range(0, len(distinct), _SLICE)]
+    table = pa.concat_arrays(mapped) if mapped else pa.array([], type=pa.large_string())
+    return pc.take(table, encoded.indices)
+
+
+_SLICE: Final[int] = 50_000
+_ROWS: Final[int] = 100_000
 
 
 def _fold(text: str) -> str:

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypinyin import Style, lazy_pinyin
 
-from atlas import schema, settings, tables
+from atlas import schema, search_text, settings, tables
 from atlas.load import load_atlas_with_problems
 from atlas.search_text import add_search_text
 from atlas.tables import parse_numbers, read_csv_table
@@ -122,3 +122,12 @@ def test_problems_planted_in_a_big_registry_are_each_reported_on_their_row(tmp_p
     assert atlas is None
     assert errors == [(12, "status"), (22, "capacity"), (32, "id"), (42, "lon"), (42, "lon"),  # swapped, far away
                       (52, "lon"), (62, "year"), (72, "capacity_unit")]
+
+
+def test_search_keys_built_in_slices_match_the_row_by_row_definition(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(search_text, "_ROWS", 7)
+    monkeypatch.setattr(search_text, "_SLICE", 3)
+    frame, _ = read_csv_table(settings.REPO_ROOT / "data" / settings.DATA_FILES["projects"], schema.PROJECT_COLUMNS,
+                              label="projects")
+    assert len(frame) > 7
+    assert add_search_text(frame)["search_text"].tolist() == reference_search_text(frame).tolist()
