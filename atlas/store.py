@@ -42,14 +42,15 @@ class RegistryVersion:
 class RegistryConflict(AtlasError):
     """Someone saved since you read: the message names both versions, who saved the newer one and when."""
 
-    def __init__(self, *, base_version: str, current: RegistryVersion) -> None:
+    def __init__(self, *, base_version: str, current: RegistryVersion, reason: str = "") -> None:
         self.base_version = base_version
         self.current = current
         who = current.author or "an unknown author"
+        when = f" at {current.saved_at}" if current.saved_at else ""
         why = f" ({current.message!r})" if current.message else ""
+        what = reason or f"you started from version {base_version}, but it is now version {current.version}"
         super().__init__(
-            f"the project registry changed since you read it: you started from version {base_version}, "
-            f"but it is now version {current.version}, saved by {who} at {current.saved_at}{why}. "
+            f"the project registry changed since you read it: {what}, saved by {who}{when}{why}. "
             "Nothing was written: reload, re-apply your edit and save again."
         )
 
