@@ -17,6 +17,7 @@ import pandas as pd
 import psycopg
 import pytest
 
+from atlas import schema
 from atlas.db_schema import apply_migrations
 from atlas.store import RegistryStore, normalise_projects
 from atlas.store_files import FileStore
@@ -86,6 +87,34 @@ def registry_url(pg_cluster: Cluster) -> Iterator[str]:
 def tiny_projects() -> pd.DataFrame:
     """The tiny fixture's projects exactly as a store reads them back (text cells, schema order)."""
     return normalise_projects(pd.DataFrame(TINY_TABLES["projects"]))[0]
+
+
+NEW_ROW = {
+    "id": "gallium",
+    "name_zh": "镓项目",
+    "name_en": "Gallium line",
+    "source": "https://example.org/gallium",
+    "as_of": "2025",
+    "stage": "bauxite-alumina",
+    "status": "planned",
+    "county_adcode": "520181",
+    "lon": "106.42",
+    "lat": "26.58",
+    "position_precision": "town",
+    "uncertainty_km": "10",
+}
+
+
+def edited(frame: pd.DataFrame, project_id: str, **cells: str) -> pd.DataFrame:
+    out = frame.copy()
+    for column, value in cells.items():
+        out.loc[out["id"] == project_id, column] = value
+    return out
+
+
+def with_new_row(frame: pd.DataFrame) -> pd.DataFrame:
+    row = {c: NEW_ROW.get(c, "") for c in schema.PROJECT_COLUMNS}
+    return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -9,34 +9,7 @@ from atlas import schema
 from atlas.errors import AtlasError, DataValidationError
 from atlas.load import load_atlas
 from atlas.store import RegistryConflict, RegistryStore, registry_changes
-from tests.storage.conftest import tiny_projects
-
-NEW_ROW = {
-    "id": "gallium",
-    "name_zh": "镓项目",
-    "name_en": "Gallium line",
-    "source": "https://example.org/gallium",
-    "as_of": "2025",
-    "stage": "bauxite-alumina",
-    "status": "planned",
-    "county_adcode": "520181",
-    "lon": "106.42",
-    "lat": "26.58",
-    "position_precision": "town",
-    "uncertainty_km": "10",
-}
-
-
-def edited(frame: pd.DataFrame, project_id: str, **cells: str) -> pd.DataFrame:
-    out = frame.copy()
-    for column, value in cells.items():
-        out.loc[out["id"] == project_id, column] = value
-    return out
-
-
-def with_new_row(frame: pd.DataFrame) -> pd.DataFrame:
-    row = {c: NEW_ROW.get(c, "") for c in schema.PROJECT_COLUMNS}
-    return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+from tests.storage.conftest import edited, tiny_projects, with_new_row
 
 
 def test_read_gives_the_projects_as_text_cells_in_schema_order_with_a_version(store: RegistryStore):

@@ -15,7 +15,7 @@ import pytest
 from atlas.store import RegistryConflict, RegistryStore
 from atlas.store_files import FileStore
 from atlas.store_postgis import PostgisStore
-from tests.storage.test_store import edited
+from tests.storage.conftest import edited
 
 EDITS = {"alice": {"capacity": "650"}, "bob": {"notes": "expansion approved"}}
 ROUNDS = 3

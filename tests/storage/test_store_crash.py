@@ -19,9 +19,8 @@ import pytest
 
 from atlas.load import load_atlas
 from atlas.store import RegistryStore, projects_to_csv_bytes
-from tests.storage.conftest import tiny_projects
+from tests.storage.conftest import edited, tiny_projects, with_new_row
 from tests.storage.save_loop import save_forever
-from tests.storage.test_store import edited, with_new_row
 
 KILLS = 20
 SEED = 20240611

@@ -14,7 +14,7 @@ from atlas import store_files
 from atlas.errors import AtlasError
 from atlas.store import RegistryConflict, open_store
 from atlas.store_files import UNRECORDED_MESSAGE, FileStore, version_of, write_atomically
-from tests.storage.test_store import edited
+from tests.storage.conftest import edited
 
 
 def history_files(store: FileStore) -> list[str]:

@@ -11,8 +11,7 @@ from atlas.errors import AtlasError
 from atlas.load import load_atlas
 from atlas.store import RegistryConflict, open_store
 from atlas.store_postgis import PostgisStore, describe_url
-from tests.storage.conftest import tiny_projects
-from tests.storage.test_store import edited
+from tests.storage.conftest import edited, tiny_projects
 
 CLOSED_PORT_URL = "postgresql://atlas:s3cret@127.0.0.1:9/nowhere"
 """Port 9 (discard) has no PostgreSQL: a connection is refused at once."""
