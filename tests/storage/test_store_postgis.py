@@ -114,3 +114,14 @@ def test_a_url_that_is_not_postgresql_is_refused(tiny_data_dir):
 
 def test_describe_url_never_shows_the_password():
     assert describe_url("postgresql://u:pw@db.example:6543/atlas") == "db.example:6543/atlas"
+
+
+def test_the_test_cluster_says_what_to_install_when_postgresql_is_missing(monkeypatch, tmp_path):
+    from tests.storage import pg_cluster
+
+    installed = pg_cluster.PG_BIN
+    monkeypatch.setattr(pg_cluster, "PG_BIN", tmp_path)
+    assert "install Debian's postgresql-15" in (pg_cluster.missing_software() or "")
+    monkeypatch.setattr(pg_cluster, "PG_BIN", installed)
+    monkeypatch.setattr(pg_cluster, "POSTGIS_CONTROL", tmp_path / "postgis.control")
+    assert "postgresql-15-postgis-3" in (pg_cluster.missing_software() or "")
