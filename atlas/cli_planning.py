@@ -10,12 +10,21 @@ from typing import Any, Final
 
 import pandas as pd
 
+from atlas import settings
+from atlas.compare import compare_zones, comparison_records, comparison_table
+from atlas.errors import AtlasError
 from atlas.gaps import gap_cells_for_file, gap_matrix_long, gap_matrix_text
+from atlas.i18n import localise_frame
 from atlas.model import Atlas
+from atlas.proximity import nearby_zone, zones_near_deposit
 from atlas.safe import neutralise_frame
 
-COMMANDS: Final[frozenset[str]] = frozenset({"gaps"})
+COMMANDS: Final[frozenset[str]] = frozenset({"gaps", "nearby", "compare"})
 """Subcommand names this module registers and runs."""
+UNCERTAINTY_RULE: Final[str] = (
+    "uncertainty_km = both ends' position uncertainty added; match 'within' = distance <= km (inclusive), "
+    "'possibly-within' = distance > km but distance - uncertainty <= km"
+)
 
 
 def register(
@@ -30,11 +39,29 @@ def register(
     )
     formats(p, ("table", "csv", "json"))
 
+    p = sub.add_parser(
+        "nearby", help="deposits, recycling bases and projects within N km of a zone (or zones near a deposit)"
+    )
+    p.add_argument("zone_id", nargs="?", help="the zone at the centre")
+    p.add_argument("--deposit", metavar="ID", help="instead: the zones near this deposit")
+    p.add_argument("--km", type=float, default=settings.NEARBY_KM_DEFAULT, help="radius in km, inclusive")
+    p.add_argument("--within-only", action="store_true", help="leave out items only possibly within the radius")
+    formats(p, ("table", "csv", "json"))
+
+    p = sub.add_parser("compare", help="2 to 5 zones side by side")
+    p.add_argument("zone_ids", nargs="+", metavar="ZONE_ID")
+    p.add_argument("--km", type=float, default=settings.NEARBY_KM_DEFAULT, help="radius of 'nearby' (km)")
+    formats(p, ("table", "csv", "json"))
+
 
 def run(atlas: Atlas, args: argparse.Namespace) -> int:
     """Run one planning subcommand on the loaded atlas; return the exit status."""
     if args.command == "gaps":
         return _gaps(atlas, args)
+    if args.command == "nearby":
+        return _nearby(atlas, args)
+    if args.command == "compare":
+        return _compare(atlas, args)
     raise AssertionError(f"not a planning command: {args.command}")
 
 
@@ -52,6 +79,52 @@ def _gaps(atlas: Atlas, args: argparse.Namespace) -> int:
         _print_csv(gap_cells_for_file(long, args.lang))
     else:
         print("\n\n".join(gap_matrix_text(long, str(c), args.lang) for c in dict.fromkeys(long["cluster_type"])))
+    return 0
+
+
+def _nearby(atlas: Atlas, args: argparse.Namespace) -> int:
+    if (args.zone_id is None) == (args.deposit is None):
+        raise AtlasError("nearby needs a ZONE_ID or --deposit ID (not both)")
+    possible = not args.within_only
+    origin: dict[str, str]
+    if args.deposit is not None:
+        origin = {"deposit": args.deposit}
+        found = zones_near_deposit(atlas, args.deposit, km=args.km, include_possible=possible)
+    else:
+        origin = {"zone": args.zone_id}
+        found = nearby_zone(atlas, args.zone_id, km=args.km, include_possible=possible)
+    if args.format == "json":
+        items = [
+            {"id": i, "layer": layer, "distance_km": d, "uncertainty_km": u, "match": m}
+            for i, layer, d, u, m in found[["id", "layer", "distance_km", "uncertainty_km", "match"]].itertuples(
+                index=False
+            )
+        ]
+        _print_json({**origin, "km": args.km, "uncertainty": UNCERTAINTY_RULE, "items": items})
+    elif args.format == "csv":
+        _print_csv(localise_frame(found, args.lang, value_columns=("layer",)))
+    else:
+        shown = found.assign(distance_km=found["distance_km"].round(1), uncertainty_km=found["uncertainty_km"].round(1))
+        shown = shown.drop(columns=["lon", "lat", "name_zh" if args.lang == "en" else "name_en"])
+        ((kind, record_id),) = origin.items()
+        print(f"within {args.km:g} km of {kind} {record_id} (geodesic, WGS84): {len(found)} item(s)")
+        if len(shown):
+            print(shown.to_string(index=False))
+        print(UNCERTAINTY_RULE)
+    return 0
+
+
+def _compare(atlas: Atlas, args: argparse.Namespace) -> int:
+    comparison = compare_zones(atlas, args.zone_ids, km=args.km)
+    if args.format == "json":
+        _print_json(comparison_records(comparison))
+        return 0
+    table = comparison_table(comparison, atlas, args.lang)
+    if args.format == "csv":
+        _print_csv(table)
+    else:
+        with pd.option_context("display.max_colwidth", 60, "display.width", 250):
+            print(table.to_string(index=False))
     return 0
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from pyproj import Geod
+
 from tests.test_cli import assert_one_clean_error_line, atlas
 
 
@@ -33,3 +36,49 @@ def test_gaps_with_an_unknown_cluster_is_one_clear_line_and_exit_2(tiny_data_dir
     result = atlas("gaps", "--cluster", "steel", data_dir=tiny_data_dir)
     assert result.returncode == 2
     assert "unknown cluster type 'steel'" in assert_one_clean_error_line(result)
+
+
+def test_nearby_json_lists_items_with_geodesic_distance_and_combined_uncertainty(tiny_data_dir):
+    result = atlas("nearby", "qingzhen", "--km", "20", "--format", "json", data_dir=tiny_data_dir)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["zone"] == "qingzhen" and report["km"] == 20
+    items = {i["id"]: i for i in report["items"]}
+    assert {"maochang", "smelter", "wheels", "qingzhen-pretreatment"} <= set(items)
+    assert set(items["maochang"]) == {"id", "layer", "distance_km", "uncertainty_km", "match"}
+    assert items["maochang"]["layer"] == "deposits" and items["maochang"]["uncertainty_km"] == 35
+    expected_m = Geod(ellps="WGS84").inv(106.5, 26.5, 106.6, 26.6)[2]
+    assert abs(items["maochang"]["distance_km"] * 1000 - expected_m) < 1.0
+
+
+def test_nearby_a_deposit_lists_the_zones_around_it(tiny_data_dir):
+    result = atlas("nearby", "--deposit", "maochang", "--km", "20", "--format", "json", data_dir=tiny_data_dir)
+    assert result.returncode == 0, result.stderr
+    assert [i["id"] for i in json.loads(result.stdout)["items"]] == ["qingzhen"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("nearby",), "nearby needs a ZONE_ID or --deposit ID"),
+        (("nearby", "atlantis"), "unknown zone 'atlantis'"),
+        (("nearby", "qingzhen", "--km", "-5"), "radius must be a finite number"),
+        (("compare", "qingzhen"), "compare needs 2 to 5 different zone ids, got 1"),
+        (("compare", "a", "b", "c", "d", "e", "f"), "got 6"),
+    ],
+)
+def test_bad_planning_arguments_give_one_clear_line_and_exit_2(tiny_data_dir, args, message):
+    result = atlas(*args, data_dir=tiny_data_dir)
+    assert result.returncode == 2
+    assert message in assert_one_clean_error_line(result)
+
+
+def test_compare_json_and_csv_put_the_zones_side_by_side(tiny_data_dir):
+    result = atlas("compare", "qingzhen", "zunyi-heping", "--format", "json", data_dir=tiny_data_dir)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["zones"] == ["qingzhen", "zunyi-heping"]
+    assert {"roles", "chain", "projects_by_status", "capacity", "nearby"} <= set(report)
+    csv_out = atlas("compare", "qingzhen", "zunyi-heping", "--format", "csv", data_dir=tiny_data_dir)
+    assert csv_out.returncode == 0, csv_out.stderr
+    assert csv_out.stdout.splitlines()[0] == "Section,Item,Qingzhen ED Zone,Zunyi Heping (Goujiang) ED Zone"
