@@ -17,9 +17,11 @@ from atlas.gaps import gap_cells_for_file, gap_matrix_long, gap_matrix_text
 from atlas.i18n import localise_frame
 from atlas.model import Atlas
 from atlas.proximity import nearby_zone, zones_near_deposit
+from atlas.quality import FLAGS, flag_counts, flag_label, quality_flags
 from atlas.safe import neutralise_frame
+from atlas.targets import responsibilities_table
 
-COMMANDS: Final[frozenset[str]] = frozenset({"gaps", "nearby", "compare"})
+COMMANDS: Final[frozenset[str]] = frozenset({"gaps", "nearby", "compare", "quality", "responsibilities"})
 """Subcommand names this module registers and runs."""
 UNCERTAINTY_RULE: Final[str] = (
     "uncertainty_km = both ends' position uncertainty added; match 'within' = distance <= km (inclusive), "
@@ -53,6 +55,14 @@ def register(
     p.add_argument("--km", type=float, default=settings.NEARBY_KM_DEFAULT, help="radius of 'nearby' (km)")
     formats(p, ("table", "csv", "json"))
 
+    p = sub.add_parser("quality", help="data-quality flags: positions, missing figures, mirror sources, unfilled roles")
+    p.add_argument("--flag", action="append", default=[], metavar="FLAG", help="only this flag (repeatable)")
+    formats(p, ("table", "csv", "json"))
+
+    p = sub.add_parser("responsibilities", help="which departments answer for each policy section (lead first)")
+    p.add_argument("--department", metavar="ID", help="only this department's sections")
+    formats(p, ("table", "csv", "json"))
+
 
 def run(atlas: Atlas, args: argparse.Namespace) -> int:
     """Run one planning subcommand on the loaded atlas; return the exit status."""
@@ -62,6 +72,10 @@ def run(atlas: Atlas, args: argparse.Namespace) -> int:
         return _nearby(atlas, args)
     if args.command == "compare":
         return _compare(atlas, args)
+    if args.command == "quality":
+        return _quality(atlas, args)
+    if args.command == "responsibilities":
+        return _responsibilities(atlas, args)
     raise AssertionError(f"not a planning command: {args.command}")
 
 
@@ -125,6 +139,41 @@ def _compare(atlas: Atlas, args: argparse.Namespace) -> int:
     else:
         with pd.option_context("display.max_colwidth", 60, "display.width", 250):
             print(table.to_string(index=False))
+    return 0
+
+
+def _quality(atlas: Atlas, args: argparse.Namespace) -> int:
+    flags = quality_flags(atlas)
+    unknown = [f for f in args.flag if f not in set(FLAGS)]
+    if unknown:
+        raise AtlasError(f"unknown flag {unknown[0]!r}; valid: {', '.join(FLAGS)}")
+    if args.flag:
+        flags = flags[flags["flag"].isin(args.flag)]
+    columns = ["layer", "id", "flag", "detail_zh", "detail_en"]
+    if args.format == "json":
+        _print_json(flags[columns].to_dict("records"))
+    elif args.format == "csv":
+        _print_csv(flags[columns])
+    else:
+        counts = flag_counts(flags).set_index("flag")["total"]
+        print("; ".join(f"{flag_label(f, args.lang)}: {n}" for f, n in counts.items()))
+        shown = flags.assign(flag=flags["flag"].map(lambda f: flag_label(f, args.lang)))
+        with pd.option_context("display.max_colwidth", 110, "display.width", 250):
+            print(shown[["layer", "id", "flag", f"detail_{args.lang}"]].to_string(index=False))
+    return 0
+
+
+def _responsibilities(atlas: Atlas, args: argparse.Namespace) -> int:
+    table = responsibilities_table(atlas, department=args.department)
+    if args.format == "json":
+        _print_json(table.to_dict("records"))
+    elif args.format == "csv":
+        _print_csv(localise_frame(table, args.lang))
+    else:
+        lang = args.lang
+        shown = table[["policy_section", f"section_title_{lang}", "department_id", f"department_name_{lang}", "lead"]]
+        with pd.option_context("display.max_colwidth", 60, "display.width", 250):
+            print(shown.to_string(index=False))
     return 0
 
 

@@ -82,3 +82,25 @@ def test_compare_json_and_csv_put_the_zones_side_by_side(tiny_data_dir):
     csv_out = atlas("compare", "qingzhen", "zunyi-heping", "--format", "csv", data_dir=tiny_data_dir)
     assert csv_out.returncode == 0, csv_out.stderr
     assert csv_out.stdout.splitlines()[0] == "Section,Item,Qingzhen ED Zone,Zunyi Heping (Goujiang) ED Zone"
+
+
+def test_quality_json_lists_each_flag_with_layer_id_and_both_languages(tiny_data_dir):
+    result = atlas("quality", "--format", "json", data_dir=tiny_data_dir)
+    assert result.returncode == 0, result.stderr
+    flags = json.loads(result.stdout)
+    assert all(set(f) == {"layer", "id", "flag", "detail_zh", "detail_en"} for f in flags)
+    assert {"layer": "zone-roles", "id": "zunyi-heping/cluster/alloy-products"}.items() <= next(
+        f for f in flags if f["flag"] == "role-without-project"
+    ).items()
+    table = atlas("quality", "--flag", "missing-year", data_dir=tiny_data_dir)
+    assert table.returncode == 0, table.stderr
+    assert "year missing: 3" in table.stdout and "wheels" in table.stdout
+
+
+def test_responsibilities_filter_by_department_and_refuse_an_unknown_one(tiny_data_dir):
+    result = atlas("responsibilities", "--department", "miit", "--format", "json", data_dir=tiny_data_dir)
+    assert result.returncode == 0, result.stderr
+    assert [(r["policy_section"], r["lead"]) for r in json.loads(result.stdout)] == [("II.(1)", True)]
+    bad = atlas("responsibilities", "--department", "police", data_dir=tiny_data_dir)
+    assert bad.returncode == 2
+    assert "unknown department 'police'" in assert_one_clean_error_line(bad)
