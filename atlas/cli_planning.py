@@ -156,7 +156,7 @@ def _quality(atlas: Atlas, args: argparse.Namespace) -> int:
         _print_csv(flags[columns])
     else:
         counts = flag_counts(flags).set_index("flag")["total"]
-        print("; ".join(f"{flag_label(f, args.lang)}: {n}" for f, n in counts.items()))
+        print("; ".join(f"{flag_label(str(f), args.lang)}: {n}" for f, n in counts.items()))
         shown = flags.assign(flag=flags["flag"].map(lambda f: flag_label(f, args.lang)))
         with pd.option_context("display.max_colwidth", 110, "display.width", 250):
             print(shown[["layer", "id", "flag", f"detail_{args.lang}"]].to_string(index=False))
