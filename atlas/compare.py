@@ -10,7 +10,7 @@ import pandas as pd
 
 from atlas import settings
 from atlas.errors import AtlasError
-from atlas.gaps import STATE_LABELS, gap_matrix_long
+from atlas.gaps import gap_matrix_long, state_label
 from atlas.i18n import names_by_id, t
 from atlas.model import Atlas
 from atlas.proximity import nearby_zone
@@ -176,7 +176,7 @@ def comparison_table(cmp: ZoneComparison, atlas: Atlas, lang: Lang) -> pd.DataFr
         add(t("compare_roles", lang), item, {z: role[z] or "—" for z in ids})
     for cell in cmp.chain.to_dict("records"):
         item = f"{label(cell['cluster_type'], lang)} · {stage_names.get(cell['stage'], cell['stage'])}"
-        add(t("compare_chain", lang), item, {z: _state(str(cell[z]), lang) for z in ids})
+        add(t("compare_chain", lang), item, {z: state_label(str(cell[z]), lang) for z in ids})
     for count in cmp.status_counts.to_dict("records"):
         item = label(count["status"], lang) if count["status"] != "total" else ("合计" if lang == "zh" else "total")
         add(t("compare_status", lang), item, {z: count[z] for z in ids})
@@ -224,11 +224,6 @@ def comparison_records(cmp: ZoneComparison) -> dict[str, Any]:
 
 def _headers(lang: Lang) -> dict[str, str]:
     return {"section": "部分" if lang == "zh" else "Section", "item": "项目" if lang == "zh" else "Item"}
-
-
-def _state(state: str, lang: Lang) -> str:
-    pair = STATE_LABELS.get(state, (state, state))
-    return pair[0] if lang == "zh" else pair[1]
 
 
 def _number(value: float) -> str:

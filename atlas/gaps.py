@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 from pandas.io.formats.style import Styler
@@ -144,7 +144,7 @@ def styled_gap_matrix(long: pd.DataFrame, cluster_type: str, lang: Lang) -> Styl
 
 def gap_cell_at(
     long: pd.DataFrame, cluster_type: str, *, row: int, column: str, lang: Lang
-) -> dict[str, object] | None:
+) -> dict[str, Any] | None:
     """The long-form record of the wide matrix's cell (`row` position, `column` header); None off the stages."""
     states = gap_matrix_states(long, cluster_type)
     rows = long[long["cluster_type"] == cluster_type]
@@ -212,7 +212,7 @@ def gap_matrix_tables(long: pd.DataFrame, lang: Lang) -> dict[str, pd.DataFrame]
 
 def gap_cells_for_file(long: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     """The long form with localised headers and state labels (lists joined by ';') for CSV/XLSX."""
-    frame = long.drop(columns=["position"]).assign(state=long["state"].map(lambda s: _state_label(s, lang)))
+    frame = long.drop(columns=["position"]).assign(state=long["state"].map(lambda s: state_label(s, lang)))
     return localise_frame(frame.rename(columns={"stage": "stage_id"}), lang)
 
 
@@ -225,13 +225,14 @@ def gap_matrix_to_bytes(long: pd.DataFrame, fmt: str, *, lang: Lang) -> bytes:
     raise ValueError(f"unknown format {fmt!r}; valid: xlsx, csv")
 
 
-def _state_label(state: str, lang: Lang) -> str:
+def state_label(state: str, lang: Lang) -> str:
+    """The short zh/en label of a gap-matrix state (`STATE_LABELS`)."""
     pair = STATE_LABELS.get(state, (state, state))
     return pair[0] if lang == "zh" else pair[1]
 
 
 def _cell_text(state: str, count: int, lang: Lang) -> str:
-    text = _state_label(state, lang)
+    text = state_label(state, lang)
     return f"{text} ({count})" if count else text
 
 

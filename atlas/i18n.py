@@ -268,7 +268,7 @@ COLUMN_LABELS: Final[dict[str, tuple[str, str]]] = {
     "lead": ("牵头部门", "Lead department"),
     "section_title": ("条款", "Section"),
     "section_summary": ("条款内容（意译）", "What the section asks (paraphrased)"),
-    "national_task_id": ("国家任务", "National task"),
+    "national_task_id": ("任务编号", "Task ID"),
     "national_section": ("国家文本序号", "National section"),
     "national_title": ("国家任务", "National task"),
     "national_summary": ("国家任务（意译）", "National task (paraphrased)"),

@@ -7,14 +7,9 @@ import pandas as pd
 from atlas.model import Atlas
 
 
-def national_context_table(atlas: Atlas) -> pd.DataFrame:
-    """One row per (national task, provincial section) link, in task order, with both sides' titles.
-
-    Columns: `national_task_id`, `national_section`, `national_title_zh/en`, `national_summary_zh/en`,
-    `policy_section`, `section_title_zh/en`, `why_zh/en`. A task without a link still appears once,
-    with empty provincial columns, so "the province does nothing on this" stays visible.
-    """
-    tasks = atlas.national_tasks.rename(
+def national_tasks_table(atlas: Atlas) -> pd.DataFrame:
+    """The six national tasks with their section ordinal, title and paraphrase (columns prefixed `national_`)."""
+    return atlas.national_tasks.rename(
         columns={
             "id": "national_task_id",
             "section": "national_section",
@@ -24,6 +19,16 @@ def national_context_table(atlas: Atlas) -> pd.DataFrame:
             "summary_en": "national_summary_en",
         }
     ).drop(columns=["source", "as_of"])
+
+
+def national_context_table(atlas: Atlas) -> pd.DataFrame:
+    """One row per (national task, provincial section) link, in task order, with both sides' titles.
+
+    Columns: `national_task_id`, `national_section`, `national_title_zh/en`, `national_summary_zh/en`,
+    `policy_section`, `section_title_zh/en`, `why_zh/en`. A task without a link still appears once,
+    with empty provincial columns, so "the province does nothing on this" stays visible.
+    """
+    tasks = national_tasks_table(atlas)
     links = atlas.national_links.drop(columns=["source", "as_of"])
     sections = atlas.sections[["id", "title_zh", "title_en"]].rename(
         columns={"id": "policy_section", "title_zh": "section_title_zh", "title_en": "section_title_en"}

@@ -23,8 +23,9 @@ from shapely.geometry import Polygon
 
 from atlas.errors import AtlasError
 from atlas.geodesy import GEOD, WITHIN_TOLERANCE_KM, distances_km
+from atlas.i18n import localise_frame, t
 from atlas.model import Atlas
-from atlas.schema import PRECISION_UNCERTAINTY_KM, Layer, PositionPrecision
+from atlas.schema import PRECISION_UNCERTAINTY_KM, Lang, Layer, PositionPrecision
 
 PROXIMITY_LAYERS: Final[tuple[Layer, ...]] = (Layer.DEPOSITS, Layer.RECYCLING_BASES, Layer.PROJECTS)
 """Layers searched around a zone, in the order results list them on a tie."""
@@ -129,6 +130,16 @@ def zones_near_deposit(atlas: Atlas, deposit_id: str, *, km: float, include_poss
         origin_uncertainty_km=origin_uncertainty,
     )
     return _combine([found], include_possible=include_possible)
+
+
+def proximity_for_display(found: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """`nearby_zone`/`zones_near_deposit` results as a table to read: labels in `lang`, km to 0.1, no lon/lat."""
+    shown = found.drop(columns=["lon", "lat"]).assign(
+        distance_km=found["distance_km"].round(1),
+        uncertainty_km=found["uncertainty_km"].round(1),
+        match=found["match"].map(lambda m: t(f"match_{m}", lang)),
+    )
+    return localise_frame(shown, lang, value_columns=("layer",))
 
 
 def geodesic_circle(*, lon: float, lat: float, km: float, points: int = CIRCLE_POINTS) -> Polygon:

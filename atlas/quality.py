@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from atlas import settings
+from atlas.i18n import localise_frame
 from atlas.model import Atlas
-from atlas.schema import LABELS, PositionPrecision, RoleKind
+from atlas.schema import LABELS, Lang, PositionPrecision, RoleKind, label
 
 FLAGS: Final[dict[str, tuple[str, str]]] = {
     "outside-zone-county": ("不在所属开发区的县内", "outside its zone's counties"),
@@ -31,6 +32,12 @@ POINT_LAYERS: Final[dict[str, str]] = {
     "deposits": "deposits",
 }
 """Flag layer name → `Atlas` attribute, for the layers whose records have a position."""
+EXTRA_LAYER_LABELS: Final[dict[str, tuple[str, str]]] = {
+    "zone-roles": ("开发区政策定位", "zone roles"),
+    "targets": ("2030年目标", "targets"),
+    "national-tasks": ("国家政策任务", "national tasks"),
+}
+"""Names of the flag layers that are not map layers (`schema.Layer` has the others)."""
 
 
 def quality_flags(atlas: Atlas) -> pd.DataFrame:
@@ -55,6 +62,41 @@ def flag_counts(flags: pd.DataFrame) -> pd.DataFrame:
     counts = pd.crosstab(flags["flag"], flags["layer"]).reindex(index=list(FLAGS), fill_value=0)
     counts["total"] = counts.sum(axis=1)
     return counts.astype(int).rename_axis(index="flag", columns=None).reset_index()
+
+
+def flags_in_view(flags: pd.DataFrame, view: Atlas) -> pd.DataFrame:
+    """The flags of records a (filtered) atlas still shows; a zone role follows its zone.
+
+    Flags are computed on the whole atlas (a filter must not make a role look unfilled) and then
+    narrowed to what is on screen.
+    """
+    shown = {(layer, str(i)) for layer, attribute in POINT_LAYERS.items() for i in getattr(view, attribute)["id"]}
+    zones = {str(z) for z in view.zones["id"]}
+    keep = [
+        (str(layer), str(record_id)) in shown or (layer == "zone-roles" and str(record_id).split("/")[0] in zones)
+        for layer, record_id in zip(flags["layer"], flags["id"], strict=True)
+    ]
+    return flags[keep].reset_index(drop=True)
+
+
+def flags_for_display(flags: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """Flags as a table to read: layer, id, flag name and detail in `lang` (no coordinates)."""
+    names = {k: v[0] if lang == "zh" else v[1] for k, v in EXTRA_LAYER_LABELS.items()}
+    shown = flags.assign(
+        flag=flags["flag"].map(lambda f: flag_label(str(f), lang)),
+        layer=flags["layer"].map(lambda v: names.get(str(v), label(str(v), lang))),
+    )
+    columns = ["layer", "id", "flag", f"detail_{lang}"]
+    return localise_frame(shown[columns].rename(columns={f"detail_{lang}": "detail"}), lang)
+
+
+def quality_counts_for_display(flags: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """`flag_counts` to read: flag names and layer headers in `lang`."""
+    counts = flag_counts(flags)
+    counts["flag"] = counts["flag"].map(lambda f: flag_label(str(f), lang))
+    names = {k: v[0] if lang == "zh" else v[1] for k, v in EXTRA_LAYER_LABELS.items()}
+    headers = {c: names.get(str(c), label(str(c), lang)) for c in counts.columns if c not in ("flag", "total")}
+    return localise_frame(counts.rename(columns=headers | {"total": "count"}), lang)
 
 
 def flag_label(flag: str, lang: str) -> str:
