@@ -204,6 +204,16 @@ def comparison_table(cmp: ZoneComparison, atlas: Atlas, lang: Lang) -> pd.DataFr
     return out.rename(columns={z: zone_names.get(z, z) for z in ids} | _headers(lang))
 
 
+def comparison_sections(cmp: ZoneComparison, atlas: Atlas, lang: Lang) -> dict[str, pd.DataFrame]:
+    """`comparison_table` split by section: {section title: item + one column per zone}, in order."""
+    table = comparison_table(cmp, atlas, lang)
+    section, *_ = table.columns
+    return {
+        str(name): part.drop(columns=section).reset_index(drop=True)
+        for name, part in table.groupby(section, sort=False)
+    }
+
+
 def comparison_records(cmp: ZoneComparison) -> dict[str, Any]:
     """JSON-ready dict with ids (no labels): zones, km, and every table as a list of row objects."""
 

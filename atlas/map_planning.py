@@ -14,11 +14,23 @@ from typing import Final
 import folium
 import numpy as np
 import pandas as pd
+from branca.element import MacroElement
+from folium.template import Template
 from shapely.geometry import mapping as geometry_mapping
 
 from atlas.gaps import gap_counts_by_zone
+from atlas.geodesy import GEOD
 from atlas.i18n import t
-from atlas.map_html import cell_text, esc, folium_location, html_tooltip, name_in, records, tooltip_html
+from atlas.map_html import (
+    cell_text,
+    esc,
+    folium_location,
+    html_tooltip,
+    name_in,
+    records,
+    script_json,
+    tooltip_html,
+)
 from atlas.map_layers import DEPOSIT_COLOUR, RECYCLING_COLOUR, GeoJsonOutlines
 from atlas.model import Atlas
 from atlas.proximity import geodesic_circle, position_uncertainty_km
@@ -36,6 +48,30 @@ PROXIMITY_COLOURS: Final[dict[str, str]] = {
     "projects": "#1f77b4",
     "zones": "#222222",
 }
+
+
+class FitOnAdd(MacroElement):
+    """Zoom the map to `bounds` ([[south, west], [north, east]]) once the parent group is on a map.
+
+    The group may be created before it is added (streamlit-folium adds `feature_group_to_add`
+    groups to an existing map), so the fit waits for the group's ``add`` event if needed.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (group) {
+                function fit() { group._map.fitBounds({{ this.bounds_js }}, {animate: false, padding: [12, 12]}); }
+                if (group._map) { fit(); } else { group.once("add", fit); }
+            })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
+        self._name = "FitOnAdd"
+        self.bounds_js = script_json(bounds)
 
 
 def gap_zone_group(atlas: Atlas, long: pd.DataFrame, cluster_type: str, *, lang: Lang) -> folium.FeatureGroup:
@@ -92,6 +128,19 @@ def proximity_group(atlas: Atlas, zone_id: str, found: pd.DataFrame, *, km: floa
     for polygon, style, tip in rings:
         feature = {"type": "Feature", "geometry": dict(geometry_mapping(polygon)), "properties": {"t": tip}}
         group.add_child(GeoJsonOutlines([feature], style | {"className": "atlas-proximity-ring"}))
+    north_lon, north_lat, _ = GEOD.fwd(lon, lat, 0.0, km * 1000.0)
+    label_icon = folium.DivIcon(
+        html=(
+            f'<div class="atlas-proximity-label" style="transform:translate(-50%,-100%);white-space:nowrap;'
+            f"font:bold 12px sans-serif;color:{RING_COLOUR};background:rgba(255,255,255,0.85);padding:0 3px;"
+            f'border-radius:3px">{esc(f"{km:g} km")}</div>'
+        ),
+        icon_size=(0, 0),
+        class_name="atlas-proximity-icon",
+    )
+    group.add_child(folium.Marker(location=folium_location(lon=north_lon, lat=north_lat), icon=label_icon))
+    west, south, east, north = rings[0][0].bounds
+    group.add_child(FitOnAdd([[south, west], [north, east]]))
     for item in records(found):
         colour = PROXIMITY_COLOURS.get(cell_text(item.get("layer")), "#555555")
         within = item.get("match") == "within"
@@ -113,19 +162,24 @@ def proximity_group(atlas: Atlas, zone_id: str, found: pd.DataFrame, *, km: floa
 
 
 def quality_group(flags: pd.DataFrame, *, lang: Lang, names: Mapping[str, str] | None = None) -> folium.FeatureGroup:
-    """One orange marker per flagged record that has a position, its tooltip listing every flag.
+    """One orange diamond per flagged position; its tooltip lists every record there with its flags.
 
-    `names` maps ``"<layer>/<id>"`` to a display name (the id is shown when missing).
+    Many records share a county centroid, so markers are per position, not per record (one marker
+    per record would stack them and show only the top one). `names` maps ``"<layer>/<id>"`` to a
+    display name (the id is shown when missing).
     """
     group = folium.FeatureGroup(name=esc(t("quality_flags", lang)), atlas_layer="quality")
     placed = flags.dropna(subset=["lon", "lat"])
-    for (layer, record_id), rows in placed.groupby(["layer", "id"], sort=False):
-        first = rows.iloc[0]
-        lines = [f"{flag_label(str(f), lang)}: {d}" for f, d in zip(rows["flag"], rows[f"detail_{lang}"], strict=True)]
-        title = (names or {}).get(f"{layer}/{record_id}", str(record_id))
+    placed = placed.assign(_lon=placed["lon"].astype(float).round(5), _lat=placed["lat"].astype(float).round(5))
+    for _, here in placed.groupby(["_lon", "_lat"], sort=False):
+        lines = []
+        for (layer, record_id), rows in here.groupby(["layer", "id"], sort=False):
+            title = (names or {}).get(f"{layer}/{record_id}", str(record_id))
+            kinds = ", ".join(flag_label(str(f), lang) for f in rows["flag"])
+            lines.append(f"{title} ({label(str(layer), lang)}): {kinds}")
         icon = folium.DivIcon(
             html=(
-                f'<div class="atlas-quality-flag" data-flags="{len(rows)}" style="width:14px;height:14px;'
+                f'<div class="atlas-quality-flag" data-records="{len(lines)}" style="width:14px;height:14px;'
                 f"transform:rotate(45deg);background:{FLAG_COLOUR};border:1.5px solid #222;"
                 'box-sizing:border-box"></div>'
             ),
@@ -133,8 +187,8 @@ def quality_group(flags: pd.DataFrame, *, lang: Lang, names: Mapping[str, str] |
             icon_anchor=(7, 7),
             class_name="atlas-quality-icon",
         )
-        marker = folium.Marker(location=folium_location(lon=first["lon"], lat=first["lat"]), icon=icon)
-        html_tooltip(tooltip_html(f"{title} ({label(str(layer), lang)})", lines)).add_to(marker)
+        marker = folium.Marker(location=folium_location(lon=here["_lon"].iloc[0], lat=here["_lat"].iloc[0]), icon=icon)
+        html_tooltip(tooltip_html(t("quality_flags", lang), lines)).add_to(marker)
         group.add_child(marker)
     return group
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.compare import MAX_ZONES, MIN_ZONES, compare_zones, comparison_table
+from atlas.compare import MAX_ZONES, MIN_ZONES, compare_zones, comparison_sections, comparison_table
 from atlas.export import layer_to_bytes, tables_to_xlsx_bytes
 from atlas.i18n import names_by_id, t
 from atlas.map_planning import proximity_group
@@ -35,12 +35,15 @@ km = st.slider(t("proximity_km", lang), 5, 150, 50, step=5, key="compare_km")
 if len(chosen) < MIN_ZONES:
     st.warning(t("compare_need_two", lang))
 else:
-    table = comparison_table(compare_zones(atlas, chosen, km=float(km)), atlas, lang)
-    st.dataframe(table, hide_index=True, width="stretch", height=min(900, 36 * (len(table) + 1)))
+    comparison = compare_zones(atlas, chosen, km=float(km))
+    sections = comparison_sections(comparison, atlas, lang)
+    for title, part in sections.items():  # static tables: long cells wrap instead of being cut off
+        st.subheader(title)
+        st.table(part, hide_index=True)
     download_row(
         [
-            Download("csv", lambda: layer_to_bytes(table, "csv")),
-            Download("xlsx", lambda: tables_to_xlsx_bytes({t("page_compare", lang): table})),
+            Download("csv", lambda: layer_to_bytes(comparison_table(comparison, atlas, lang), "csv")),
+            Download("xlsx", lambda: tables_to_xlsx_bytes(sections)),
         ],
         basename=f"compare-{'-'.join(chosen)}-{lang}",
         key="compare-dl",
@@ -50,15 +53,12 @@ else:
     centre = st.selectbox(t("proximity_zone", lang), chosen, key="proximity_zone", format_func=zone_names.__getitem__)
     found = nearby_zone(atlas, centre, km=float(km))
     st.caption(t("proximity_note", lang))
-    left, right = st.columns([1, 1])
-    with left:
-        st.dataframe(proximity_for_display(found, lang), hide_index=True, width="stretch", height=480)
-    with right:
-        show_map(
-            atlas,
-            lang=lang,
-            layers={Layer.PREFECTURES, Layer.COUNTIES, Layer.ZONES},
-            key="compare-map",
-            height=480,
-            extra_groups=[proximity_group(atlas, centre, found, km=float(km), lang=lang)],
-        )
+    show_map(
+        atlas,
+        lang=lang,
+        layers={Layer.PREFECTURES, Layer.COUNTIES, Layer.ZONES},
+        key="compare-map",
+        height=560,
+        extra_groups=[proximity_group(atlas, centre, found, km=float(km), lang=lang)],
+    )
+    st.dataframe(proximity_for_display(found, lang), hide_index=True, width="stretch")

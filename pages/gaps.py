@@ -24,8 +24,12 @@ if "gaps_cluster" not in st.session_state:
 cluster = st.radio(t("gaps_cluster", lang), list(clusters), key="gaps_cluster", format_func=clusters.__getitem__)
 long = cached_gap_matrix()
 
+styled = styled_gap_matrix(long, cluster, lang)
+name, assigned, *stages, gaps = styled.data.columns  # fixed widths: every stage fits beside the zone names
+widths = {name: 220, assigned: 90, gaps: 55} | {stage: 110 for stage in stages}
 event = st.dataframe(
-    styled_gap_matrix(long, cluster, lang),
+    styled,
+    column_config={c: st.column_config.Column(width=w) for c, w in widths.items()},
     key=f"gaps-matrix-{cluster}",
     on_select="rerun",
     selection_mode="single-cell",
@@ -60,7 +64,7 @@ show_map(
     lang=lang,
     layers={Layer.PREFECTURES, Layer.COUNTIES},
     key="gaps-map",
-    height=480,
+    height=600,
     extra_groups=[gap_zone_group(atlas, long, cluster, lang=lang)],
 )
 download_row(

@@ -14,8 +14,10 @@ from ui.state import page_context
 atlas, _, lang = page_context()
 st.title(t("page_targets", lang))
 st.caption(t("targets_intro", lang))
-for row in records(target_progress(atlas)):
-    target_card(row, lang)
+cards = st.columns(2)
+for i, row in enumerate(records(target_progress(atlas))):
+    with cards[i % 2]:
+        target_card(row, lang)
 
 st.header(t("responsibilities", lang))
 departments = names_by_id(atlas.departments, lang)
@@ -33,10 +35,14 @@ table = responsibilities_table(atlas, department=dept or None)
 columns = ["policy_section", f"section_title_{lang}", f"department_name_{lang}", "lead"]
 if dept:
     columns.insert(2, f"section_summary_{lang}")
-st.dataframe(localise_frame(table[columns], lang), hide_index=True, width="stretch")
+shown = localise_frame(table[columns], lang)
+if dept:  # a bureau's few sections, with the paraphrased task in full
+    st.table(shown, hide_index=True)
+else:
+    st.dataframe(shown, hide_index=True, width="stretch")
 
 st.header(t("national_context", lang))
 st.caption(t("national_note", lang))
-st.dataframe(localise_frame(national_tasks_table(atlas), lang), hide_index=True, width="stretch")
-links = national_context_table(atlas).drop(columns=["national_summary_zh", "national_summary_en"])
-st.dataframe(localise_frame(links, lang), hide_index=True, width="stretch")
+st.table(localise_frame(national_tasks_table(atlas).drop(columns="national_task_id"), lang), hide_index=True)
+links = national_context_table(atlas).drop(columns=["national_task_id", "national_summary_zh", "national_summary_en"])
+st.table(localise_frame(links, lang), hide_index=True)

@@ -28,10 +28,11 @@ def test_gaps_page_switches_cluster():
 def test_compare_page_restores_zones_from_the_permalink_and_keeps_them_in_the_url():
     at = run_app("pages/compare.py", lang="en", zones="zunyi-heping,qingzhen")
     assert at.multiselect(key="compare_zones").value == ["zunyi-heping", "qingzhen"]
-    table = at.dataframe[0].value
-    assert list(table.columns) == ["Section", "Item", "Zunyi Heping (Goujiang) ED Zone", "Qingzhen ED Zone"]
+    roles = at.table[0].value
+    assert list(roles.columns) == ["Item", "Zunyi Heping (Goujiang) ED Zone", "Qingzhen ED Zone"]
+    assert [s.value for s in at.subheader][:2] == ["Policy roles", "Chain coverage"]
     assert at.query_params["zones"] == "zunyi-heping,qingzhen"
-    proximity = at.dataframe[1].value
+    proximity = at.dataframe[0].value
     assert "Distance (km, geodesic)" in proximity.columns
 
 
@@ -39,20 +40,22 @@ def test_compare_page_asks_for_two_zones_when_one_is_chosen():
     at = run_app("pages/compare.py", lang="en", zones="qingzhen")
     assert "at least two zones" in at.warning[0].value
     at.multiselect(key="compare_zones").set_value(["qingzhen", "zunyi-heping"]).run()
-    assert not at.warning and len(at.dataframe) == 2
+    assert not at.warning and len(at.table) == 5 and len(at.dataframe) == 1
     assert at.query_params["zones"] == "qingzhen,zunyi-heping"
 
 
 def test_targets_page_says_no_data_and_filters_responsibilities_by_department():
     at = run_app("pages/targets.py", lang="en", dept="miit")
-    assert any(c.value.startswith("no data") for c in at.caption)
+    assert any(c.value.startswith("**no data**") for c in at.caption)
     assert at.selectbox(key="targets_dept").value == "miit"
-    responsibilities = at.dataframe[0].value
+    responsibilities = at.table[0].value
     assert list(responsibilities["Policy section"]) == ["II.(1)"]
     assert list(responsibilities["Lead department"]) == [True]
+    assert "What the section asks (paraphrased)" in responsibilities.columns
     at.selectbox(key="targets_dept").set_value("").run()
     assert "dept" not in at.query_params
-    national = at.dataframe[2].value
+    assert len(at.dataframe) == 1  # every department: a scrollable table
+    national = at.table[-1].value
     assert list(national["Policy section"]) == ["II.(1)"]
 
 

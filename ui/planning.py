@@ -65,7 +65,7 @@ def target_card(row: dict[str, Any], lang: Lang) -> None:
         year = "" if pd.isna(row["latest_year"]) else f"{int(row['latest_year'])}"
         if row["status"] == "no-data":
             note = escape_markdown(row["latest_note"])
-            st.caption(f"{t('no_data', lang)}. {note}" if note else t("no_data", lang))
+            st.caption(f"**{t('no_data', lang)}** · {note}" if note else f"**{t('no_data', lang)}**")
         elif row["status"] == "progress":
             st.progress(
                 min(1.0, max(0.0, float(row["progress"]))), text=t("target_progress", lang, year=year, **values)
