@@ -32,6 +32,8 @@ TABLE_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "sections": schema.SECTION_COLUMNS,
     "departments": schema.DEPARTMENT_COLUMNS,
     "responsibilities": schema.RESPONSIBILITY_COLUMNS,
+    "national_tasks": schema.NATIONAL_TASK_COLUMNS,
+    "national_links": schema.NATIONAL_LINK_COLUMNS,
 }
 POINT_TABLES: Final[tuple[str, ...]] = ("zones", "deposits", "projects", "recycling_bases")
 
@@ -164,6 +166,8 @@ def build_atlas(raw: RawData) -> Atlas:
         sections=t["sections"],
         departments=t["departments"],
         responsibilities=t["responsibilities"],
+        national_tasks=t["national_tasks"],
+        national_links=t["national_links"],
     )
 
 

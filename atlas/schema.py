@@ -278,6 +278,26 @@ TARGET_COLUMNS: Final[tuple[str, ...]] = (
 SECTION_COLUMNS: Final[tuple[str, ...]] = ("id", "title_zh", "title_en", "summary_zh", "summary_en", "source", "as_of")
 DEPARTMENT_COLUMNS: Final[tuple[str, ...]] = ("id", "name_zh", "name_en", "source", "as_of")
 RESPONSIBILITY_COLUMNS: Final[tuple[str, ...]] = ("policy_section", "department_id", "source", "as_of")
+NATIONAL_TASK_COLUMNS: Final[tuple[str, ...]] = (
+    "id",
+    "section",
+    "title_zh",
+    "title_en",
+    "summary_zh",
+    "summary_en",
+    "source",
+    "as_of",
+)
+"""The national policy's six tasks, paraphrased; `section` is the task's ordinal in the national text (1–6)."""
+NATIONAL_LINK_COLUMNS: Final[tuple[str, ...]] = (
+    "national_task_id",
+    "policy_section",
+    "why_zh",
+    "why_en",
+    "source",
+    "as_of",
+)
+"""National task -> provincial section that implements it, with a short paraphrased reason."""
 
 DEPOSIT_QUANTITY_DEFINITIONS: Final[tuple[str, ...]] = (
     "resource",

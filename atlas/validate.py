@@ -58,6 +58,7 @@ def validate_raw_data(raw: RawData) -> list[Problem]:
     problems += _base_problems(t["recycling_bases"], ids["zones"], counties, sections)
     problems += _deposit_problems(t["deposits"], counties)
     problems += _policy_problems(t, clusters, stages, sections, ids["departments"])
+    problems += _national_problems(t, sections)
     problems += _position_problems(raw)
     return problems
 
@@ -229,6 +230,33 @@ def _policy_problems(
     label = settings.DATA_FILES["responsibilities"]
     problems += check_allowed(t["responsibilities"], "policy_section", sections, label=label)
     problems += check_allowed(t["responsibilities"], "department_id", departments, label=label)
+    return problems
+
+
+def _national_problems(t: dict[str, pd.DataFrame], sections: set[str]) -> list[Problem]:
+    """National tasks are complete records; every link names a known task and a provincial section in sections.csv."""
+    label = settings.DATA_FILES["national_tasks"]
+    tasks = t["national_tasks"]
+    problems = check_required(
+        tasks, ("id", "section", "title_zh", "title_en", "summary_zh", "summary_en", "source", "as_of"), label=label
+    )
+    problems += check_unique(tasks, "id", label=label)
+    problems += check_as_of(tasks, label=label)
+    problems += check_sources(tasks, label=label, section_ids=sections)
+    label = settings.DATA_FILES["national_links"]
+    links = t["national_links"]
+    problems += check_required(links, ("national_task_id", "policy_section", "why_zh", "why_en", "source", "as_of"),
+                               label=label)
+    problems += check_allowed(links, "national_task_id", set(tasks["id"]), label=label)
+    problems += check_allowed(links, "policy_section", sections, label=label)
+    problems += check_as_of(links, label=label)
+    problems += check_sources(links, label=label, section_ids=sections)
+    keys = links["national_task_id"] + "|" + links["policy_section"]
+    problems += [
+        Problem(label, "the same (national task, section) appears twice", row_number(i), "policy_section", keys.iloc[i])
+        for i, duplicated in enumerate(keys.duplicated())
+        if duplicated
+    ]
     return problems
 
 

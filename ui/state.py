@@ -86,6 +86,7 @@ def restore_from_url(atlas: Atlas) -> list[str]:
     lang = params.get("lang", "zh")
     st.session_state[LANG_KEY] = lang if lang in ("zh", "en") else "zh"
     st.session_state["_restored_from_url"] = True
+    st.session_state["_url_params"] = {key: params.get(key, "") for key in params}  # pages' own params (ui.planning)
     return ignored
 
 
