@@ -80,7 +80,8 @@ def read_raw_data(root: Path) -> tuple[RawData, list[Problem]]:
     tables = {}
     for name, columns in TABLE_COLUMNS.items():
         relative = settings.DATA_FILES[name]
-        frame, table_problems = read_csv_table(root / relative, columns, label=relative)
+        optional = schema.PROJECT_OPTIONAL_COLUMNS if name == "projects" else ()
+        frame, table_problems = read_csv_table(root / relative, columns, label=relative, optional=optional)
         tables[name] = frame
         problems += table_problems
     return RawData(boundaries=boundaries, tables=tables), problems

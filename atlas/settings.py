@@ -66,3 +66,16 @@ DATA_FILES: Final[dict[str, str]] = {
     "responsibilities": "policy/responsibilities.csv",
 }
 """Every shipped data file, relative to the data folder; problems name files by these paths."""
+
+IMPORT_MAX_BYTES: Final[int] = 10 * 1024 * 1024
+"""Largest registry file `atlas import` and the registry page accept (a bureau's list is a few hundred
+kB; a bigger file is more likely a wrong file than a registry). ``$ATLAS_IMPORT_MAX_BYTES`` overrides."""
+
+IMPORT_MAX_ROWS: Final[int] = 50_000
+"""Data rows read from one import file at most (an XLSX "zip bomb" expands to millions of empty rows)."""
+
+
+def import_max_bytes() -> int:
+    """The import size limit: ``$ATLAS_IMPORT_MAX_BYTES`` (bytes) when set to a positive integer, else the default."""
+    raw = os.environ.get("ATLAS_IMPORT_MAX_BYTES", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else IMPORT_MAX_BYTES
