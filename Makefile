@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
-APT_PACKAGES := chromium fonts-noto-cjk
+APT_PACKAGES := chromium fonts-noto-cjk postgresql-15 postgresql-15-postgis-3
 
 .PHONY: run test test-fast lint bench fuzz system-deps clean help
 
@@ -29,7 +29,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed
 
-# Debian packages the browser suite and the PDF export need (chromium + a CJK font); root or sudo.
+# Debian packages the browser suite and the PDF export need (chromium + a CJK font), and the throw-away
+# PostgreSQL 15 + PostGIS cluster of the storage tests (tests/storage/pg_cluster.py); root or sudo.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
