@@ -88,7 +88,9 @@ class _Row:
         return "" if index is None or index >= len(self.cells) else self.cells[index]
 
     def text(self, column: str) -> str:
-        return self.raw(column).strip(_SPACE)
+        """The stripped cell; an apostrophe our own exports put before = + - @ is taken off again."""
+        text = self.raw(column).strip(_SPACE)
+        return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
 
     def has(self, column: str) -> bool:
         return self.ctx.headers.index_of(column) is not None
@@ -185,6 +187,8 @@ def _resolve(row: _Row, column: str, vocabulary: Vocabulary, text: str | None = 
              list_all: bool = True) -> str | None:
     value = row.text(column) if text is None else text
     found = vocabulary.resolve(value)
+    if found is None and (found := vocabulary.resolve_loosely(value)) is not None:
+        row.add(column, f"read as {vocabulary.shown[found]}: check this is meant", severity="warning", value=value)
     if found is None:
         row.add(column, vocabulary.unknown_message(value, list_all=list_all), value=value)
     return found

@@ -46,6 +46,7 @@ PLACE_SUFFIXES: Final[tuple[str, ...]] = (
     "产业园区", "产业园", "工业园", "园区", "自治县", "特区", "市", "县", "区",
 )
 """Endings people leave out ("清镇经开区", "清镇"): matched once stripped, if that is unambiguous."""
+PLACE_PREFIXES: Final[tuple[str, ...]] = ("贵州省", "贵州", "guizhou")
 LIST_SPLIT: Final[re.Pattern[str]] = re.compile(r"[;；,，、/|]+")
 _NOISE = re.compile(r"[\s\-_·・()（）\[\]【】\"'“”‘’]+")
 
@@ -53,6 +54,14 @@ _NOISE = re.compile(r"[\s\-_·・()（）\[\]【】\"'“”‘’]+")
 def normalise_value(text: str) -> str:
     """Fold width and case, drop spaces, dashes and brackets: "Under construction" ≡ "under-construction"."""
     return _NOISE.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def strip_prefix(key: str) -> str:
+    """A normalised name without the province in front ("贵州清镇经济开发区" → "清镇经济开发区")."""
+    for prefix in PLACE_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix) + 1:
+            return key[len(prefix) :]
+    return key
 
 
 def strip_suffix(key: str) -> str:
@@ -73,9 +82,21 @@ class Vocabulary:
     """id → "id (中文名)" for messages."""
 
     def resolve(self, text: str) -> str | None:
-        """The id `text` names, or None (an ambiguous stripped name is None too)."""
+        """The id `text` names exactly (any spelling, with or without its ending), or None."""
         key = normalise_value(text)
-        return self.keys.get(key) or self.keys.get(strip_suffix(key))
+        return self.keys.get(key) or self.keys.get(strip_suffix(strip_prefix(key)))
+
+    def resolve_loosely(self, text: str) -> str | None:
+        """The one id whose spelling contains `text` or is contained in it ("铝合金及制品" → alloys-and-products).
+
+        None when no spelling or several ids match: a guess is only made when it cannot be another value.
+        """
+        key = strip_prefix(normalise_value(text))
+        if len(key) < 2:
+            return None
+        found = {value for spelling, value in self.keys.items()
+                 if len(spelling) >= 2 and (key in spelling or spelling in key)}
+        return next(iter(found)) if len(found) == 1 else None
 
     def suggest(self, text: str, n: int = 3) -> list[str]:
         """Ids whose spellings are closest to `text` (difflib), best first, without repeats."""
@@ -105,7 +126,7 @@ def _vocabulary(column: str, entries: Iterable[tuple[str, Iterable[str]]], shown
             key = normalise_value(str(spelling))
             if key:
                 keys.setdefault(key, value)
-                stripped.setdefault(strip_suffix(key), set()).add(value)
+                stripped.setdefault(strip_suffix(strip_prefix(key)), set()).add(value)
     for key, values in stripped.items():
         if len(values) == 1:
             keys.setdefault(key, next(iter(values)))
