@@ -81,9 +81,6 @@ def _lookup() -> dict[str, str]:
     table: dict[str, str] = {}
     for column in PROJECT_COLUMNS:
         table[normalise_header(column)] = column
-        base = column.removesuffix("_zh").removesuffix("_en")
-        if column.endswith(("_zh", "_en")) and base in COLUMN_LABELS:
-            continue  # "名称"/"Name" are claimed by the synonyms below, not by both language columns
         for label in COLUMN_LABELS.get(column, ()):
             table.setdefault(normalise_header(label), column)
     for column, names in SYNONYMS.items():

@@ -103,7 +103,7 @@ def locate(places: Places, *, lon: float, lat: float, crs: SourceCrs, county: st
     warnings: list[str] = []
     if not _in_box(lon, lat) and _in_box(lat, lon):
         lon, lat = lat, lon
-        warnings.append(f"longitude and latitude were swapped (read as lon {lon:g}, lat {lat:g})")
+        warnings.append(f"longitude and latitude were swapped (read as lon {lon!r}, lat {lat!r})")
     if abs(lon) > 180 or abs(lat) > 90:
         if abs(lon) > 1000 and abs(lat) > 1000:
             return Located(None, None, county, errors=(
@@ -128,14 +128,16 @@ def locate(places: Places, *, lon: float, lat: float, crs: SourceCrs, county: st
 
 def _shift_hints(places: Places, *, lon: float, lat: float, crs: SourceCrs, county: str) -> list[str]:
     """A point outside its county that falls inside it when read in another datum was likely copied from there."""
-    hints = []
+    others = []
     for other in SourceCrs:
-        if other == crs:
-            continue
         moved = to_wgs84(lon=lon, lat=lat, source_crs=other)
-        if places.in_county(county, lon=float(moved.lon), lat=float(moved.lat)):
-            hints.append(
-                f"looks shifted: outside its county {places.shown(county)} as {crs.value}, but inside it if the "
-                f"coordinates are {CRS_NAMES[other]}; if copied from that map, import with --crs {other.value}"
-            )
-    return hints
+        if other != crs and places.in_county(county, lon=float(moved.lon), lat=float(moved.lat)):
+            others.append(other)
+    if not others:
+        return []
+    datums = " or ".join(CRS_NAMES[o] for o in others)
+    flags = " or ".join(f"--crs {o.value}" for o in others)
+    return [
+        f"looks shifted: outside its county {places.shown(county)} as {crs.value}, but inside it if the "
+        f"coordinates are {datums}; if they were copied from such a map, import with {flags}"
+    ]

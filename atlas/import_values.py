@@ -18,6 +18,7 @@ UNKNOWN_WORDS: Final[frozenset[str]] = frozenset(
 
 _APPROX = re.compile(r"^(约|近|超过|超|逾|大约|~|≈)|(左右|以上|余|多)$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}( \d{3})+(\.\d+)?\s*\D*$")
 _LEAD = re.compile(r"^[+-]?[\d,]*\.?\d*")
 _NUMBER_UNIT = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*(.*)$", re.IGNORECASE)
 _DMS = re.compile(
@@ -78,6 +79,8 @@ def split_number(text: str) -> tuple[float, str, str]:
     if _APPROX.search(folded):
         folded = _APPROX.sub("", folded).strip()
         warning = "an approximate figure (约/以上/…) was kept as its number"
+    if re.search(r"\d\s+\d", folded) and not _SPACED_THOUSANDS.match(folded):
+        raise ValueError("has spaces between digits: write one number (106.33)")
     compact = folded.replace(" ", "")
     lead = _LEAD.match(compact)
     if lead and "," in lead.group(0):
@@ -112,12 +115,15 @@ def parse_degrees(text: str) -> float:
     folded = unicodedata.normalize("NFKC", text).strip().replace("º", "°").replace("˚", "°")
     match = _DMS.match(folded.replace(" ", "")) if ("°" in folded or "度" in folded) else None
     if match is None:
-        number, rest, _ = split_number(folded.rstrip("°"))
+        try:
+            number, rest, _ = split_number(folded.rstrip("°"))
+        except ValueError as exc:
+            raise ValueError(f"{exc} (not a coordinate in degrees, e.g. 106.63 or 106°37′48″)") from None
         if rest.upper() in ("", "E", "N"):
             return number
         if rest.upper() in ("W", "S"):
             return -number
-        raise ValueError("is not a coordinate in degrees")
+        raise ValueError("is not a coordinate in degrees (e.g. 106.63 or 106°37′48″)")
     minutes = float(match["min"] or 0.0)
     seconds = float(match["sec"] or 0.0)
     if minutes >= 60 or seconds >= 60:

@@ -320,6 +320,14 @@ def _check_with_validation(results: list[RowResult], atlas: Atlas, headers: Head
                                            problem.severity))
 
 
+def _on_header(problem: Problem, headers: HeaderMap) -> Problem:
+    """Name a problem's column by the user's own header when the file has that column."""
+    index = headers.index_of(problem.column or "")
+    if index is None:
+        return problem
+    return Problem(problem.file, problem.message, problem.row, headers.names[index], problem.value, problem.severity)
+
+
 def _result(
     results: list[RowResult], problems: list[Problem], *, grid: Grid, headers: HeaderMap, filename: str,
     crs: SourceCrs,
@@ -328,13 +336,14 @@ def _result(
     rejected = [r for r in results if not r.ok]
     names = [n if n not in REJECTED_LEAD else f"{n} ({column_letter(i)})" for i, n in enumerate(headers.names)]
     rows = [
-        [r.number, "; ".join(f"{p.column}: {p.message}" for p in r.problems if p.severity == "error"), *r.cells]
+        [r.number, "; ".join(f"{q.column}: {q.message}" for q in (_on_header(p, headers) for p in r.problems)
+                             if q.severity == "error"), *r.cells]
         for r in rejected
     ]
     return ImportResult(
         accepted=pd.DataFrame([r.record for r in accepted], columns=list(PROJECT_COLUMNS), dtype=object),
         rejected=pd.DataFrame(rows, columns=[*REJECTED_LEAD, *names], dtype=object),
-        problems=problems + [p for r in results for p in r.problems],
+        problems=problems + [_on_header(p, headers) for r in results for p in r.problems],
         rows_read=len(results),
         filename=filename,
         encoding=grid.encoding,
