@@ -8,7 +8,7 @@ from typing import Final, Literal
 
 import pandas as pd
 
-from atlas.export import CSV_ENCODING, tables_to_xlsx_bytes
+from atlas.export import CSV_ENCODING, CSV_LINE_END, tables_to_xlsx_bytes
 from atlas.importer import ImportResult
 from atlas.safe import neutralise_formula, neutralise_frame
 
@@ -39,7 +39,7 @@ def rejected_to_bytes(result: ImportResult, fmt: ReportFormat) -> bytes:
     if fmt == "xlsx":
         return tables_to_xlsx_bytes({"rejected": result.rejected})
     if fmt == "csv":
-        return neutralise_frame(result.rejected).to_csv(index=False).encode(CSV_ENCODING)
+        return neutralise_frame(result.rejected).to_csv(index=False, lineterminator=CSV_LINE_END).encode(CSV_ENCODING)
     raise ValueError(f"unknown report format {fmt!r}; valid: {', '.join(REPORT_FORMATS)}")
 
 
@@ -51,7 +51,7 @@ def report_to_bytes(result: ImportResult, fmt: ReportFormat) -> bytes:
     if fmt != "csv":
         raise ValueError(f"unknown report format {fmt!r}; valid: {', '.join(REPORT_FORMATS)}")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator=CSV_LINE_END)
     for name, table in tables.items():
         safe = neutralise_frame(table)
         writer.writerow([neutralise_formula(name)])

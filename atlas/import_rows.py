@@ -25,6 +25,7 @@ from atlas.import_values import (
     split_number,
 )
 from atlas.import_vocab import LIST_SPLIT, Vocabulary
+from atlas.safe import neutralise_formula
 from atlas.schema import PRECISION_UNCERTAINTY_KM, PROJECT_COLUMNS, PositionPrecision, ProjectStatus
 
 TEXT_COLUMNS: Final[tuple[str, ...]] = ("id", "name_zh", "name_en", "company_zh", "company_en", "notes")
@@ -44,6 +45,7 @@ DEFAULTS: Final[dict[str, tuple[str, str]]] = {
 }
 """What an import fills in when a column is absent (said once per file) or a cell is empty (per row)."""
 _SOURCE_SPLIT = re.compile(r"\s*[;；\n]\s*|\s+(?=https?://)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACE = " \t\r\n\u3000\xa0\ufeff"
 
 
@@ -88,9 +90,12 @@ class _Row:
         return "" if index is None or index >= len(self.cells) else self.cells[index]
 
     def text(self, column: str) -> str:
-        """The stripped cell; an apostrophe our own exports put before = + - @ is taken off again."""
-        text = self.raw(column).strip(_SPACE)
-        return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+        """The cell as stored: trimmed, LF line ends, no control characters (XLSX cannot hold them).
+
+        The apostrophe our own exports put before a formula-like cell is taken off again.
+        """
+        text = _CONTROL.sub("", self.raw(column).replace("\r\n", "\n").replace("\r", "\n")).strip(_SPACE)
+        return text[1:] if text[:1] == "'" and neutralise_formula(text[1:]) == text else text
 
     def has(self, column: str) -> bool:
         return self.ctx.headers.index_of(column) is not None
