@@ -23,6 +23,7 @@ PAGES = [
     st.Page("pages/clusters.py", title=t("page_clusters", lang), icon=":material/bar_chart:", url_path="clusters"),
     st.Page("pages/projects.py", title=t("page_projects", lang), icon=":material/table:", url_path="projects"),
     st.Page("pages/data.py", title=t("page_data", lang), icon=":material/menu_book:", url_path="data"),
+    st.Page("pages/registry.py", title=t("page_registry", lang), icon=":material/edit_note:", url_path="registry"),
 ]
 mark_frame_rendered()
 st.navigation(PAGES).run()

@@ -63,6 +63,8 @@ class ImportResult:
     unknown_headers: tuple[str, ...] = ()
     accepted_rows: tuple[int, ...] = ()
     """Spreadsheet row of each accepted record, in order."""
+    missing: tuple[str, ...] = ()
+    """Required columns the file lacks (described for a user): no row can be accepted until they are mapped."""
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready: counts and every problem (row, column, value, message, severity)."""
@@ -75,6 +77,7 @@ class ImportResult:
             "rejected": len(self.rejected),
             "columns": self.columns,
             "unknown_headers": list(self.unknown_headers),
+            "missing_columns": list(self.missing),
             "problems": [
                 {k: v for k, v in p.as_dict().items() if k != "file"} for p in self.problems
             ],
@@ -181,11 +184,18 @@ def _file_problems(
     for column, (message, severity) in DEFAULTS.items():
         if column not in mapped:
             problems.append(Problem(filename, f"no {column} column: {message}", header_row, severity=severity))
-    for what, columns in REQUIRED:
-        if not mapped & set(columns) or (columns[0] == "lon" and LONLAT not in mapped and "lat" not in mapped):
-            problems.append(Problem(filename, f"the file has no {what}: no row can be accepted; "
-                                              "map one of its columns to it", header_row))
+    for what in missing_columns(headers):
+        problems.append(Problem(filename, f"the file has no {what}: no row can be accepted; "
+                                          "map one of its columns to it", header_row))
     return problems
+
+
+def missing_columns(headers: HeaderMap) -> tuple[str, ...]:
+    """The `REQUIRED` columns (as described to users) that no header maps to."""
+    mapped = set(headers.targets.values())
+    has_position = LONLAT in mapped or {"lon", "lat"} <= mapped
+    return tuple(what for what, columns in REQUIRED
+                 if not (has_position if columns[0] == "lon" else mapped & set(columns)))
 
 
 def _header_unit_notes(headers: HeaderMap, *, filename: str, row: int) -> list[Problem]:
@@ -351,4 +361,5 @@ def _result(
         columns={headers.names[i]: column for i, column in headers.targets.items()},
         unknown_headers=headers.unknown,
         accepted_rows=tuple(r.number for r in accepted),
+        missing=missing_columns(headers),
     )

@@ -83,7 +83,7 @@ def diff_layer(diff: RegistryDiff, *, lang: Lang) -> folium.FeatureGroup:
             folium_location(lon=point[0], lat=point[1]), radius=7, weight=2, color="#222",
             fill=True, fill_color=CHANGE_COLOURS.get(change, "#444"), fill_opacity=0.9,
         )
-        marker.add_child(html_tooltip(tooltip_html(name_in(record, lang), lines)))
+        html_tooltip(tooltip_html(name_in(record, lang), lines)).add_to(marker)
         group.add_child(marker)
     return group
 
@@ -107,13 +107,13 @@ def position_layer(
         precision = label(cell_text(record.get("position_precision")), lang)
         marker = folium.CircleMarker(folium_location(lon=point[0], lat=point[1]), radius=7, color="#d62728",
                                      fill=True, fill_opacity=0.8)
-        marker.add_child(html_tooltip(tooltip_html(name_in(record, lang), [now, precision])))
+        html_tooltip(tooltip_html(name_in(record, lang), [now, precision])).add_to(marker)
         group.add_child(marker)
     if new is not None:
         clicked = "新位置" if lang == "zh" else "new position"
         marker = folium.CircleMarker(folium_location(lon=new[0], lat=new[1]), radius=8, color="#1f77b4",
                                      fill=True, fill_opacity=0.9)
         text = f"{format_number(round(new[0], 6))}, {format_number(round(new[1], 6))}"
-        marker.add_child(html_tooltip(tooltip_html(clicked, [text])))
+        html_tooltip(tooltip_html(clicked, [text])).add_to(marker)
         group.add_child(marker)
     return group

@@ -14,6 +14,7 @@ from atlas import settings
 
 APP = str(settings.REPO_ROOT / "app.py")
 PAGES = ["pages/map.py", "pages/zones.py", "pages/clusters.py", "pages/projects.py", "pages/data.py"]
+PAGES += ["pages/registry.py"]
 
 
 @pytest.fixture(autouse=True)
