@@ -33,7 +33,9 @@ DELIMITERS: Final[tuple[str, ...]] = (",", "\t", ";", "|")
 MAX_COLUMNS: Final[int] = 500
 """Cells read per row; a registry has ~25 columns, a sheet formatted to column XFD has 16,384 empty ones."""
 CONTROL_SHARE_LIMIT: Final[float] = 0.01
-"""Decoded text with more than 1 % control characters (besides tab/CR/LF) is binary data, not a table."""
+"""Decoded text with more than 1 % control characters (besides tab/CR/LF) is binary data, not a table..."""
+CONTROL_MIN_COUNT: Final[int] = 8
+"""...unless there are only a few: a stray \x1f pasted into one cell of a short list is still a list."""
 
 
 class ImportFileError(AtlasError):
@@ -97,7 +99,7 @@ def decode_text(data: bytes, *, filename: str) -> tuple[str, str]:
                     f"0x{data[utf8_error.start]:02x} at offset {utf8_error.start}); save it as CSV UTF-8 or XLSX"
                 ) from None
     controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
-    if "\x00" in text or controls > CONTROL_SHARE_LIMIT * len(text):
+    if "\x00" in text or controls > max(CONTROL_MIN_COUNT, CONTROL_SHARE_LIMIT * len(text)):
         raise ImportFileError(f"{filename}: binary data, not a CSV text file or an XLSX workbook")
     return text, encoding
 
@@ -134,6 +136,8 @@ def _read_csv(text: str, *, encoding: str, filename: str, max_rows: int) -> Grid
                 raise ImportFileError(f"{filename}: more than {max_rows:,} rows; split the file")
     except csv.Error as exc:
         raise ImportFileError(f"{filename}, row {number + 1}: not readable as CSV ({exc})") from None
+    if not rows:
+        raise ImportFileError(f"{filename}: the file is empty (no filled cells)")
     return Grid(rows=tuple(rows), kind="csv", encoding=encoding)
 
 
