@@ -329,8 +329,9 @@ def _position(row: _Row, record: dict[str, str]) -> None:
         row.add(column, message, value=shown)
     for message in located.warnings:
         row.add(column, message, severity="warning", value=shown)
-    for message in located.notes:
-        row.assumed("county_adcode", message)
+    if not row.text("county_adcode"):  # a named but unknown county is an error already; no second guess
+        for message in located.notes:
+            row.assumed("county_adcode", message)
     if located.lon is None or located.lat is None:
         return
     record["lon"] = format_number(round(located.lon, COORDINATE_DECIMALS))

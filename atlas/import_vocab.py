@@ -46,6 +46,9 @@ PLACE_SUFFIXES: Final[tuple[str, ...]] = (
     "产业园区", "产业园", "工业园", "园区", "自治县", "特区", "市", "县", "区",
 )
 """Endings people leave out ("清镇经开区", "清镇"): matched once stripped, if that is unambiguous."""
+PEOPLES: Final[tuple[str, ...]] = ("仡佬族", "布依族", "土家族", "苗族", "侗族", "彝族", "回族", "水族", "瑶族", "壮族",
+                                   "白族", "毛南族")
+"""Peoples named in Guizhou's autonomous county and prefecture names."""
 PLACE_PREFIXES: Final[tuple[str, ...]] = ("贵州省", "贵州", "guizhou")
 LIST_SPLIT: Final[re.Pattern[str]] = re.compile(r"[;；,，、/|]+")
 _NOISE = re.compile(r"[\s\-_·・()（）\[\]【】\"'“”‘’]+")
@@ -65,10 +68,18 @@ def strip_prefix(key: str) -> str:
 
 
 def strip_suffix(key: str) -> str:
-    """A normalised place name without its administrative or zone ending (never down to nothing)."""
+    """A normalised place name without its administrative or zone ending (never down to nothing).
+
+    Autonomous counties also lose their peoples: "道真仡佬族苗族自治县" → "道真", as people write it.
+    """
     for suffix in PLACE_SUFFIXES:
         if key.endswith(suffix) and len(key) > len(suffix) + 1:
-            return key[: -len(suffix)]
+            key = key[: -len(suffix)]
+            break
+    else:
+        return key
+    while (people := next((p for p in PEOPLES if key.endswith(p) and len(key) > len(p) + 1), None)) is not None:
+        key = key[: -len(people)]
     return key
 
 
@@ -91,12 +102,15 @@ class Vocabulary:
 
         None when no spelling or several ids match: a guess is only made when it cannot be another value.
         """
-        key = strip_prefix(normalise_value(text))
-        if len(key) < 2:
-            return None
-        found = {value for spelling, value in self.keys.items()
-                 if len(spelling) >= 2 and (key in spelling or spelling in key)}
-        return next(iter(found)) if len(found) == 1 else None
+        full = strip_prefix(normalise_value(text))
+        for key in dict.fromkeys([full, strip_suffix(full)]):
+            if len(key) < 2:
+                continue
+            found = {value for spelling, value in self.keys.items()
+                     if len(spelling) >= 2 and (key in spelling or spelling in key)}
+            if len(found) == 1:
+                return next(iter(found))
+        return None
 
     def suggest(self, text: str, n: int = 3) -> list[str]:
         """Ids whose spellings are closest to `text` (difflib), best first, without repeats."""

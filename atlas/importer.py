@@ -38,6 +38,7 @@ REQUIRED: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("a chain stage column (产业链环节 / stage)", ("stage",)),
 )
 """Columns without which no row can be accepted, each with what a user should add."""
+TOTALS_WORDS: Final[frozenset[str]] = frozenset({"合计", "总计", "小计", "共计", "total", "totals", "sum", "subtotal"})
 DUPLICATE_KM: Final[float] = 1.0
 """Two records with the same name closer than this (or than their uncertainty) are the same project."""
 REJECTED_LEAD: Final[tuple[str, str]] = ("row", "reasons")
@@ -141,9 +142,13 @@ def import_registry(
     header_row, header = grid.rows[start]
     headers = map_headers(header, mapping, filename=filename, row=header_row)
     body = grid.rows[start + 1 :]
+    problems = _file_problems(grid, headers, start=start, header_row=header_row, crs=source_crs, filename=filename)
+    totals = [number for number, cells in body if _is_totals_row(cells)]
+    problems += [Problem(filename, "a totals row (合计/总计), not a project: skipped", n, severity="info")
+                 for n in totals]
+    body = tuple((number, cells) for number, cells in body if number not in totals)
     if not body:
         raise ImportFileError(f"{filename}: no data rows below the header (row {header_row})")
-    problems = _file_problems(grid, headers, start=start, header_row=header_row, crs=source_crs, filename=filename)
     context = RowContext(
         filename=filename,
         headers=headers,
@@ -188,6 +193,12 @@ def _file_problems(
         problems.append(Problem(filename, f"the file has no {what}: no row can be accepted; "
                                           "map one of its columns to it", header_row))
     return problems
+
+
+def _is_totals_row(cells: tuple[str, ...]) -> bool:
+    """A row whose first filled cell says "total": a spreadsheet's sum line, not a record."""
+    first = next((c for c in cells if c.strip()), "")
+    return normalise_value(first) in TOTALS_WORDS
 
 
 def missing_columns(headers: HeaderMap) -> tuple[str, ...]:

@@ -136,6 +136,17 @@ def test_controlled_values_resolve_from_ids_labels_and_synonyms(tiny_atlas, colu
     assert build_vocabularies(tiny_atlas)[column].resolve(typed) == value
 
 
+@pytest.mark.parametrize(
+    ("typed", "stripped"),
+    [("道真仡佬族苗族自治县", "道真"), ("威宁彝族回族苗族自治县", "威宁"), ("清镇市", "清镇"), ("六枝特区", "六枝"),
+     ("清镇经济开发区", "清镇"), ("市", "市")],
+)
+def test_place_endings_and_peoples_are_stripped_as_people_write_names(typed, stripped):
+    from atlas.import_vocab import normalise_value, strip_suffix
+
+    assert strip_suffix(normalise_value(typed)) == stripped
+
+
 def test_loose_matching_guesses_only_when_one_value_fits(tiny_atlas):
     zones = build_vocabularies(tiny_atlas)["zone_id"]
     assert zones.resolve("和平经开区") is None

@@ -297,3 +297,26 @@ def test_rows_and_problems_add_up(tiny_atlas):
     assert len(result.accepted) + len(result.rejected) == result.rows_read
     assert set(result.rejected["row"]) == {p.row for p in result.problems if p.severity == "error" and p.row}
     assert codecs.BOM_UTF8 not in result.accepted.to_csv().encode()
+
+
+def test_a_totals_row_is_skipped_not_rejected(tiny_atlas):
+    result = run(csv_bytes(GOOD, "合计,,,,,,,55,,"), tiny_atlas)
+    assert (result.rows_read, len(result.accepted), len(result.rejected)) == (1, 1, 0)
+    assert any("totals row" in p.message and p.row == 3 for p in result.problems)
+
+
+def test_a_file_with_only_a_totals_row_has_no_data_rows(tiny_atlas):
+    with pytest.raises(ImportFileError, match="no data rows"):
+        run(csv_bytes("合计,,,,,,,55,,"), tiny_atlas)
+
+
+def test_a_loosely_matched_zone_is_accepted_with_a_warning_naming_the_reading(tiny_atlas):
+    result = run(csv_bytes(GOOD.replace(",清镇,", ",和平园区,").replace("106.6,26.4", "107.5,27.5")
+                           .replace("清镇市", "播州区")), tiny_atlas)
+    assert result.accepted.iloc[0]["zone_id"] == "zunyi-heping"
+    assert any("read as zunyi-heping" in m for m in warnings_of(result, 2))
+
+
+def test_an_unknown_county_is_not_also_guessed_from_the_point(tiny_atlas):
+    result = run(csv_bytes(GOOD.replace("清镇市", "海淀区")), tiny_atlas)
+    assert not any("county taken from the position" in p.message for p in result.problems)
