@@ -30,13 +30,13 @@ fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[Hea
                                                                              HealthCheck.data_too_large])
 
 KNOWN_HEADERS = ["项目名称", "名称", "name_en", "经度", "纬度", "lon", "lat", "经纬度", "所属园区", "县区", "建设状态",
-                 "产业链环节", "stage", "产能", "单位", "产能（万吨/年）", "投资（亿元）", "投资", "年份", "来源", "备注",
-                 "企业", "编号", "序号", "数据日期", "位置精度", "cluster_types", "uncertainty_km"]
+                 "产业链环节", "stage", "产能", "单位", "产能（万吨/年）", "投资（亿元）", "投资", "年份", "来源",
+                 "备注", "企业", "编号", "序号", "数据日期", "位置精度", "cluster_types", "uncertainty_km"]
 TYPICAL_CELLS = ["", " ", "106.6", "26.4", "１０６．６", "２６．４", "26.4,106.6", "600000", "2900000", "约50", "1,200",
                  "106,6", "abc", "在建", "再建", "投产", "清镇", "清镇市", "520181", "520304", "lightweight-materials",
                  "primary-aluminium", "电解铝", "万吨/年", "kt/a", "12.5亿元", "https://example.org/x", "II.(1)",
-                 "2024年5月", "2024-13-40", "106°30′", "26°24′N", "-", "不详", "轻量化;合金", "县级", "0.5", "nan", "inf",
-                 "1e308", "-0", "smelter", "清镇电解铝", "'=1+1"]
+                 "2024年5月", "2024-13-40", "106°30′", "26°24′N", "-", "不详", "轻量化;合金", "县级", "0.5", "nan",
+                 "inf", "1e308", "-0", "smelter", "清镇电解铝", "'=1+1"]
 CELL = st.one_of(
     st.sampled_from(TYPICAL_CELLS),
     st.sampled_from(FORMULA_PAYLOADS + XSS_PAYLOADS),
