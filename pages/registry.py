@@ -70,25 +70,28 @@ elif section == "edit":
     st.caption(t("registry_click_hint", lang))
     basemap = st.radio(t("registry_basemap", lang), ["none", "osm"], key="registry_basemap", horizontal=True,
                        format_func=lambda b: t(f"basemap_{b}", lang))
-    clicked = st.session_state.get("registry_clicked", {}).get(record_id)
+    click = st.session_state.get("registry_clicked", {}).get(record_id)  # (lon, lat, version it was made on)
+    clicked = None if click is None else (click[0], click[1])
     stored = (float(record["lon"]), float(record["lat"])) if record["lon"] and record["lat"] else None
     last = click_map([position_layer(record, lang=lang, new=clicked)], lang=lang, basemap=basemap, centre=stored,
                      zoom=10, key=f"registry-move-{record_id}-{basemap}-{saves}")
     if last and (last["lng"], last["lat"]) != clicked:
-        st.session_state["registry_clicked"] = {record_id: (last["lng"], last["lat"])}
+        st.session_state["registry_clicked"] = {record_id: (last["lng"], last["lat"], version)}
         st.rerun()
     if clicked:
         county = county_at(atlas.counties, lon=clicked[0], lat=clicked[1])
         where = f"{names_by_id(atlas.counties, lang, id_column='adcode')[county]} {county}" if county else "—"
         st.info(t("registry_new_position", lang, lon=round(clicked[0], 6), lat=round(clicked[1], 6), county=where))
         if st.button(t("registry_save_position", lang), type="primary", key="registry_save_position"):
+            base = click[2]  # saved against the version the user clicked on: a save in between is a conflict
             try:
-                moved = move_record(projects, record_id, lon=clicked[0], lat=clicked[1], today=dt.date.today(),
+                table = projects if base == version else store.read_version(base)
+                moved = move_record(table, record_id, lon=clicked[0], lat=clicked[1], today=dt.date.today(),
                                     author=author, counties=atlas.counties)
             except AtlasError as exc:
                 st.error(t("registry_not_saved", lang, message=exc))
             else:
-                saved = save_or_explain(store, moved, base_version=version, author=author,
+                saved = save_or_explain(store, moved, base_version=base, author=author,
                                         message=f"move {record_id}", lang=lang)
                 if saved is not None:
                     st.session_state.pop("registry_clicked", None)

@@ -172,3 +172,32 @@ def test_import_reports_and_rejected_rows_neutralise_every_formula(hostile_impor
         cells = xlsx_cells(data)
         assert [c.coordinate for c in cells if c.data_type == "f"] == []
         assert_payloads_inert([str(c.value) for c in cells], xml=True)
+
+
+@pytest.mark.parametrize("page", ["pages/zones.py", "pages/map.py", "pages/registry.py", "pages/projects.py"])
+def test_pages_render_hostile_data_without_error(tmp_path, monkeypatch, page):
+    """Pages show payloads through Streamlit widgets (text, never HTML): they render, nothing breaks."""
+    import streamlit as st
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import AppTest
+
+    hostile_atlas(tmp_path / "data", XSS_PAYLOADS + FORMULA_PAYLOADS)
+    monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", False)
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.run()
+        at.switch_page(page).run()
+        assert not at.exception, [e.message for e in at.exception]
+        if page == "pages/zones.py":
+            assert at.header[0].value == XSS_PAYLOADS[0]  # the zone's name, as plain text
+    finally:
+        st.cache_resource.clear()

@@ -21,7 +21,7 @@ def test_a_clicked_position_is_saved_with_provenance_and_can_be_undone(tiny_data
     at.radio(key="registry_section").set_value("edit").run()
     at.text_input(key="registry_author").set_value("Wang Min").run()
     at.selectbox(key="registry_move_id").set_value("wheels").run()
-    at.session_state["registry_clicked"] = {"wheels": (106.2, 26.3)}
+    at.session_state["registry_clicked"] = {"wheels": (106.2, 26.3, open_store(tiny_data_dir).read()[1])}
     at.run()
     assert "New position: 106.2, 26.3 (WGS84, Qingzhen City 520181)" in [i.value for i in at.info]
     at.button(key="registry_save_position").click().run()
@@ -34,6 +34,21 @@ def test_a_clicked_position_is_saved_with_provenance_and_can_be_undone(tiny_data
     assert load_atlas(tiny_data_dir).projects.set_index("id").loc["wheels", "lon"] == 106.45
     messages = [v.message for v in open_store(tiny_data_dir).history()]
     assert messages[0].startswith("undo 'move wheels' by Wang Min") and messages[1] == "move wheels"
+
+
+def test_a_save_made_meanwhile_by_someone_else_is_a_conflict_not_an_overwrite(tiny_data_dir):
+    store = open_store(tiny_data_dir)
+    at = run_app(PAGE, lang="en")
+    at.radio(key="registry_section").set_value("edit").run()
+    at.selectbox(key="registry_move_id").set_value("wheels").run()
+    projects, version = store.read()
+    at.session_state["registry_clicked"] = {"wheels": (106.2, 26.3, version)}
+    at.run()
+    store.save(projects.assign(notes="checked by a colleague"), base_version=version, author="李雷", message="notes")
+    at.button(key="registry_save_position").click().run()
+    assert "Not saved: the project registry changed since you read it" in at.error[0].value
+    assert "李雷" in at.error[0].value
+    assert load_atlas(tiny_data_dir).projects.set_index("id").loc["wheels", "lon"] == 106.45  # nothing written
 
 
 def test_the_history_tab_shows_what_changed_since_a_version(tiny_data_dir):
