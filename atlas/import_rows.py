@@ -45,7 +45,7 @@ DEFAULTS: Final[dict[str, tuple[str, str]]] = {
 }
 """What an import fills in when a column is absent (said once per file) or a cell is empty (per row)."""
 _SOURCE_SPLIT = re.compile(r"\s*[;；\n]\s*|\s+(?=https?://)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACE = " \t\r\n\u3000\xa0\ufeff"
 
 
@@ -94,7 +94,7 @@ class _Row:
 
         The apostrophe our own exports put before a formula-like cell is taken off again.
         """
-        text = _CONTROL.sub("", self.raw(column).replace("\r\n", "\n").replace("\r", "\n")).strip(_SPACE)
+        text = _CONTROL.sub("", self.raw(column).replace("\r\n", "\n").replace("\r", "\n")).strip(_SPACE).strip()
         return text[1:] if text[:1] == "'" and neutralise_formula(text[1:]) == text else text
 
     def has(self, column: str) -> bool:
