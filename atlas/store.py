@@ -104,9 +104,11 @@ def open_store(data_dir: Path | None = None) -> RegistryStore:
 
 
 def _cell_text(value: Any) -> str:
-    """A cell as the stripped text a CSV would hold; None/NaN (unknown) become ""."""
+    """A cell as the stripped text a CSV would hold; None/NaN (unknown) become "", 500.0 becomes "500"."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # an editor's numeric column holds 500.0 where the user typed 500
     return str(value).strip()
 
 

@@ -132,7 +132,8 @@ class FileStore:
                 for entry in pending:
                     self._remove_entry(entry)
                 next_seq = max((e.seq for e in committed), default=0) + 1
-                if data is not None and (not committed or committed[-1].meta.version != current):
+                recorded = bool(committed) and committed[-1].meta.version == current
+                if data is not None and not recorded and new_version != current:
                     self._write_entry(next_seq, data, self._unrecorded(data))
                     next_seq += 1
                 meta = RegistryVersion(new_version, utc_now(), author, message, _row_count(payload))
@@ -267,4 +268,3 @@ def _row_count(data: bytes) -> int:
         return len(projects_from_csv_bytes(data))
     except DataValidationError:
         return max(0, data.count(b"\n") - 1)
-

@@ -184,9 +184,7 @@ def _check_row_versions(
     conn: psycopg.Connection[Any], head: int, before: dict[str, tuple[int, int, tuple[str, ...]]], base: str
 ) -> None:
     """Every current row must carry the row_version recorded for it in the head's snapshot."""
-    recorded = dict(
-        conn.execute("SELECT id, row_version FROM projects_history WHERE version = %s", (head,)).fetchall()
-    )
+    recorded = dict(conn.execute("SELECT id, row_version FROM projects_history WHERE version = %s", (head,)).fetchall())
     found = {key: value[0] for key, value in before.items()}
     if found != recorded:
         changed = sorted(k for k in set(found) | set(recorded) if found.get(k) != recorded.get(k))

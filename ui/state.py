@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from atlas import settings
-from atlas.errors import DataValidationError, Problem
+from atlas.errors import AtlasError, DataValidationError, Problem
 from atlas.load import load_atlas, load_atlas_with_problems
 from atlas.model import Atlas
 from atlas.query import Filters
@@ -45,6 +45,10 @@ def get_atlas() -> Atlas:
         st.code("\n".join(str(p) for p in exc.problems), language=None)
         st.stop()
         raise  # unreachable: st.stop() raises
+    except AtlasError as exc:  # e.g. the registry database (ATLAS_DATABASE_URL) cannot be reached
+        st.error(f"数据无法读取 · The data could not be read: {exc}")
+        st.stop()
+        raise
 
 
 def vocabularies(atlas: Atlas) -> dict[str, list[str]]:

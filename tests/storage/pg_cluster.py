@@ -79,7 +79,8 @@ def throwaway_cluster() -> Iterator[str]:
         _run([str(PG_BIN / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C"])
         port = _free_port()
         options = f"-h 127.0.0.1 -p {port} -k {base} -c fsync=off -c max_connections=40"
-        _run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "120", "start"], log=log)
+        pg_ctl = str(PG_BIN / "pg_ctl")
+        _run([pg_ctl, "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "120", "start"], log=log)
         started = True
         admin = f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres"
         with psycopg.connect(admin, autocommit=True) as conn:
