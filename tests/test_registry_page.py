@@ -59,4 +59,4 @@ def test_the_history_tab_shows_what_changed_since_a_version(tiny_data_dir):
     at.radio(key="registry_section").set_value("history").run()
     assert "1 records changed since version" in " ".join(c.value for c in at.caption)
     changes = at.dataframe[-1].value
-    assert list(changes["id"]) == ["foil"] and list(changes["Change"]) == ["removed"]
+    assert list(changes["ID"]) == ["foil"] and list(changes["Change"]) == ["removed"]

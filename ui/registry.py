@@ -183,7 +183,8 @@ def show_import(check: ImportCheck, *, store: RegistryStore, author: str, basena
         return
     st.subheader(t("registry_preview", lang))
     shown = ["id", f"name_{lang}", "stage", "status", "zone_id", "county_adcode", "lon", "lat"]
-    st.dataframe(result.accepted[shown], hide_index=True, width="stretch")
+    st.dataframe(result.accepted[shown].rename(columns=lambda c: column_label(c, lang)), hide_index=True,
+                 width="stretch")
     if st.button(t("registry_accept", lang, n=len(result.accepted)), type="primary", key="registry_accept"):
         new = pd.concat([check.existing, result.accepted], ignore_index=True)
         version = save_or_explain(store, new, base_version=check.base_version, author=author,
@@ -197,5 +198,6 @@ def show_changes(diff: RegistryDiff, *, lang: Lang, key: str) -> None:
     """Changed records as a table and on a small map (added green, changed orange, removed grey)."""
     shown = diff.records.rename(columns={"change": t("registry_col_change", lang),
                                          "columns": t("registry_col_columns", lang)})
+    shown = shown.rename(columns=lambda c: column_label(c, lang))
     st.dataframe(shown, hide_index=True, width="stretch")
     click_map([diff_layer(diff, lang=lang)], lang=lang, key=key, height=400)
