@@ -14,6 +14,7 @@ help:
 	@echo "make test   - set up .venv (+ test extras, chromium) and run the whole suite"
 	@echo "make lint   - ruff + mypy (strict on atlas/)"
 	@echo "make bench  - run the benchmarks under bench/"
+	@echo "make fuzz   - importer property tests with 10,000 examples each"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required, found " + sys.version' 
@@ -51,6 +52,10 @@ test-fast: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check atlas ui pages app.py tests scripts bench
 	$(BIN)/mypy --strict atlas
+
+# Hypothesis property tests of the importer with 10,000 examples each (make test runs ~100).
+fuzz: $(VENV)/.installed-test
+	ATLAS_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_import_fuzz.py
 
 bench: $(VENV)/.installed-test system-deps
 	$(BIN)/python -m bench

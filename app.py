@@ -27,6 +27,7 @@ PAGES = [
     st.Page("pages/compare.py", title=t("page_compare", lang), icon=":material/compare:", url_path="compare"),
     st.Page("pages/targets.py", title=t("page_targets", lang), icon=":material/flag:", url_path="targets"),
     st.Page("pages/data.py", title=t("page_data", lang), icon=":material/menu_book:", url_path="data"),
+    st.Page("pages/registry.py", title=t("page_registry", lang), icon=":material/edit_note:", url_path="registry"),
 ]
 mark_frame_rendered()
 st.navigation(PAGES).run()

@@ -285,7 +285,7 @@ def _emit(data: pd.DataFrame | list[dict[str, Any]], args: argparse.Namespace, *
             lambda rs: "; ".join(f"{label(r['cluster_type'] or r['kind'], lang)} ({r['policy_section']})" for r in rs)
         )
     if args.format == "csv":
-        sys.stdout.write(neutralise_frame(localise_frame(frame, lang)).to_csv(index=False))
+        sys.stdout.write(neutralise_frame(localise_frame(frame, lang)).to_csv(index=False, lineterminator="\r\n"))
         return
     compact = TABLE_COLUMNS.get(args.command)
     if compact is not None:

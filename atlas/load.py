@@ -89,7 +89,8 @@ def read_raw_data(root: Path, *, projects: pd.DataFrame | None = None) -> tuple[
         if name == "projects" and (projects is not None or settings.database_url()):
             frame, table_problems = _registry_projects(projects), list[Problem]()
         else:
-            frame, table_problems = read_csv_table(root / relative, columns, label=relative)
+            optional = schema.PROJECT_OPTIONAL_COLUMNS if name == "projects" else ()
+            frame, table_problems = read_csv_table(root / relative, columns, label=relative, optional=optional)
         tables[name] = frame
         problems += table_problems
     return RawData(boundaries=boundaries, tables=tables), problems

@@ -86,3 +86,16 @@ MIRROR_HOSTS: Final[dict[str, str]] = {
 
 A fact sourced only from one of these should be checked against the original before it is published;
 `atlas.quality` flags every record citing one. Matching is on the URL's host or any subdomain of it."""
+
+IMPORT_MAX_BYTES: Final[int] = 10 * 1024 * 1024
+"""Largest registry file `atlas import` and the registry page accept (a bureau's list is a few hundred
+kB; a bigger file is more likely a wrong file than a registry). ``$ATLAS_IMPORT_MAX_BYTES`` overrides."""
+
+IMPORT_MAX_ROWS: Final[int] = 50_000
+"""Data rows read from one import file at most (an XLSX "zip bomb" expands to millions of empty rows)."""
+
+
+def import_max_bytes() -> int:
+    """The import size limit: ``$ATLAS_IMPORT_MAX_BYTES`` (bytes) when set to a positive integer, else the default."""
+    raw = os.environ.get("ATLAS_IMPORT_MAX_BYTES", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else IMPORT_MAX_BYTES

@@ -138,6 +138,7 @@ def _project_problems(
     problems += check_allowed(projects, "cluster_types", clusters, label=label, multi=True, optional=True)
     problems += _capacity_problems(projects, label=label)
     problems += parse_numbers(projects, "investment_cny_m", label=label, minimum=0)[1]
+    problems += _position_source_problems(projects, label=label)
     chain_stages = chains.groupby("cluster_type")["stage"].apply(set).to_dict()
     for i, (stage, raw_clusters) in enumerate(zip(projects["stage"], projects["cluster_types"], strict=True)):
         for cluster in (c.strip() for c in raw_clusters.split(schema.LIST_SEPARATOR) if c.strip()):
@@ -151,6 +152,22 @@ def _project_problems(
                         cluster,
                     )
                 )
+    return problems
+
+
+def _position_source_problems(frame: pd.DataFrame, *, label: str) -> list[Problem]:
+    """`position_source` is a `schema.PositionSource` (optionally ": who/which file"), dated by `position_as_of`."""
+    kinds = {str(k) for k in schema.PositionSource}
+    problems = check_as_of(frame, label=label, column="position_as_of")
+    for i, (raw, when) in enumerate(zip(frame["position_source"], frame["position_as_of"], strict=True)):
+        if raw and raw.split(":", 1)[0].strip() not in kinds:
+            valid = ", ".join(sorted(kinds))
+            problems.append(
+                Problem(label, f"unknown position source; valid: {valid} (optionally ': who')", row_number(i),
+                        "position_source", raw)
+            )
+        if raw and not when:
+            problems.append(Problem(label, "a position source needs its date", row_number(i), "position_as_of", ""))
     return problems
 
 

@@ -22,6 +22,7 @@ PAGES = [
     "pages/gaps.py",
     "pages/compare.py",
     "pages/targets.py",
+    "pages/registry.py",
 ]
 
 
