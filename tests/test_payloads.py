@@ -16,7 +16,8 @@ from atlas.load import load_atlas
 from atlas.mapping import build_atlas_map, map_to_html
 from atlas.model import Atlas
 from atlas.profile import zone_profile
-from atlas.report import zone_profile_html, zone_profile_pdf
+from atlas.report import zone_profile_html
+from atlas.report_pdf import zone_profile_pdf
 from atlas.safe import neutralise_formula
 from tests.conftest import TINY_TABLES, write_table, write_tiny_data
 from tests.payloads import FORMULA_PAYLOADS, XSS_MARKERS, XSS_PAYLOADS
