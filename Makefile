@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
-APT_PACKAGES := chromium fonts-noto-cjk
+APT_PACKAGES := chromium fonts-noto-cjk postgresql-15 postgresql-15-postgis-3
 
 .PHONY: run test test-fast lint bench fuzz system-deps clean help
 
@@ -14,6 +14,7 @@ help:
 	@echo "make test   - set up .venv (+ test extras, chromium) and run the whole suite"
 	@echo "make lint   - ruff + mypy (strict on atlas/)"
 	@echo "make bench  - run the benchmarks under bench/"
+	@echo "make fuzz   - importer property tests with 10,000 examples each"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required, found " + sys.version' 
@@ -29,7 +30,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed
 
-# Debian packages the browser suite and the PDF export need (chromium + a CJK font); root or sudo.
+# Debian packages the browser suite and the PDF export need (chromium + a CJK font), and the throw-away
+# PostgreSQL 15 + PostGIS cluster of the storage tests (tests/storage/pg_cluster.py); root or sudo.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -50,6 +52,10 @@ test-fast: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check atlas ui pages app.py tests scripts bench
 	$(BIN)/mypy --strict atlas
+
+# Hypothesis property tests of the importer with 10,000 examples each (make test runs ~100).
+fuzz: $(VENV)/.installed-test
+	ATLAS_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -q tests/test_import_fuzz.py
 
 bench: $(VENV)/.installed-test system-deps
 	$(BIN)/python -m bench

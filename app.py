@@ -23,7 +23,11 @@ PAGES = [
     st.Page("pages/zones.py", title=t("page_zones", lang), icon=":material/factory:", url_path="zones"),
     st.Page("pages/clusters.py", title=t("page_clusters", lang), icon=":material/bar_chart:", url_path="clusters"),
     st.Page("pages/projects.py", title=t("page_projects", lang), icon=":material/table:", url_path="projects"),
+    st.Page("pages/gaps.py", title=t("page_gaps", lang), icon=":material/grid_on:", url_path="gaps"),
+    st.Page("pages/compare.py", title=t("page_compare", lang), icon=":material/compare:", url_path="compare"),
+    st.Page("pages/targets.py", title=t("page_targets", lang), icon=":material/flag:", url_path="targets"),
     st.Page("pages/data.py", title=t("page_data", lang), icon=":material/menu_book:", url_path="data"),
+    st.Page("pages/registry.py", title=t("page_registry", lang), icon=":material/edit_note:", url_path="registry"),
 ]
 mark_frame_rendered()
 st.navigation(PAGES).run()

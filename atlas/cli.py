@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
-from atlas import cli_planning, cli_registry, settings
+from atlas import cli_db, cli_planning, cli_registry, settings
 from atlas.aggregate import GROUP_BYS, summarise_projects
 from atlas.errors import AtlasError, DataValidationError
 from atlas.export import LAYER_FORMATS, PROFILE_FORMATS, layer_to_bytes, profile_to_bytes, write_bytes_atomically
@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_planning.register(sub, _formats, _filters)
     cli_registry.register(sub, _formats)
+    cli_db.register(sub, _formats)
     return parser
 
 
@@ -150,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command in cli_registry.COMMANDS:
             return cli_registry.run(args)
+        if args.command in cli_db.COMMANDS:
+            return cli_db.run(args)
         atlas = load_atlas()
         if args.command in cli_planning.COMMANDS:
             return cli_planning.run(atlas, args)
@@ -282,7 +285,7 @@ def _emit(data: pd.DataFrame | list[dict[str, Any]], args: argparse.Namespace, *
             lambda rs: "; ".join(f"{label(r['cluster_type'] or r['kind'], lang)} ({r['policy_section']})" for r in rs)
         )
     if args.format == "csv":
-        sys.stdout.write(neutralise_frame(localise_frame(frame, lang)).to_csv(index=False))
+        sys.stdout.write(neutralise_frame(localise_frame(frame, lang)).to_csv(index=False, lineterminator="\r\n"))
         return
     compact = TABLE_COLUMNS.get(args.command)
     if compact is not None:

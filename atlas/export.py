@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -29,6 +30,8 @@ LayerFormat = Literal["geojson", "gpkg", "csv"]
 ProfileFormat = Literal["xlsx", "csv", "geojson", "gpkg"]
 LAYER_FORMATS: Final[tuple[str, ...]] = ("geojson", "gpkg", "csv")
 PROFILE_FORMATS: Final[tuple[str, ...]] = ("xlsx", "csv", "geojson", "gpkg")
+CSV_LINE_END: Final[str] = "\r\n"
+"""Excel's line end; with it every cell holding a CR or LF is quoted, so a stray "\r=1+1" cannot start a row."""
 CSV_ENCODING: Final[str] = "utf-8-sig"
 """UTF-8 with a BOM: Excel on Chinese Windows opens it without garbling 中文."""
 
@@ -47,7 +50,7 @@ def layer_to_bytes(frame: pd.DataFrame, fmt: LayerFormat, *, layer_name: str = "
     flat = flat_for_file(frame)
     if fmt == "csv":
         table = pd.DataFrame(flat.drop(columns="geometry", errors="ignore"))
-        return neutralise_frame(table).to_csv(index=False).encode(CSV_ENCODING)
+        return neutralise_frame(table).to_csv(index=False, lineterminator=CSV_LINE_END).encode(CSV_ENCODING)
     if not isinstance(flat, gpd.GeoDataFrame):
         raise ValueError(f"{layer_name}: a {fmt} export needs geometries")
     return _geo_bytes({layer_name: flat}, fmt)
@@ -166,9 +169,9 @@ def tables_to_xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
         title = _sheet_title(name, used)
         sheet = book.create_sheet(title)
         safe = neutralise_frame(table)
-        sheet.append([str(c) for c in safe.columns])
+        sheet.append([_xlsx_value(str(c)) for c in safe.columns])
         for row in safe.itertuples(index=False):
-            sheet.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in row])
+            sheet.append([_xlsx_value(v) for v in row])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in sheet.iter_rows(min_row=2):
@@ -182,6 +185,13 @@ def tables_to_xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_value(value: object) -> object:
+    """NaN → empty; control characters XML cannot hold (a pasted \x07 or \x0b) are dropped, not a crash."""
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def _sheet_title(name: str, used: set[str]) -> str:

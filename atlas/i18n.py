@@ -108,6 +108,174 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "表格仅列出前 {shown:,} 条（共 {total:,} 条）；完整数据请在“项目与企业”页导出。",
         "The table lists the first {shown:,} of {total:,} records; export them all from the projects page.",
     ),
+    # --- planning (issue 5): chain gaps, proximity, compare, targets, national context, quality flags ---
+    "page_gaps": ("产业链缺口", "Chain gaps"),
+    "page_compare": ("开发区对比", "Compare zones"),
+    "page_targets": ("2030年目标与责任分工", "2030 targets & responsibilities"),
+    "gaps_count": ("缺口数", "Gaps"),
+    "gaps_legend": (
+        "已投产 / 在建/试产 / 规划/签约：该环节最好的项目状态；缺口：政策指定了该集群，但该环节没有项目；"
+        "未指定：政策未给该开发区指定此集群；括号内为相关项目数。",
+        "operating / building / planned: the best project at that stage; GAP: the policy assigns the cluster "
+        "but no project covers the stage; not assigned: the policy gives the zone no such cluster; (n) = records "
+        "behind the cell.",
+    ),
+    "gaps_intro": (
+        "每个开发区在所选产业集群各产业链环节上的覆盖情况。红色为缺口，即招商应补的薄弱和空白环节（IV.(2)）。",
+        "How each zone covers each stage of the chosen cluster's chain. Red cells are gaps: the weak or missing "
+        "links that investment promotion is asked to fill (IV.(2)).",
+    ),
+    "gaps_cluster": ("产业集群", "Cluster type"),
+    "gaps_pick_cell": (
+        "点击矩阵中的一个单元格，查看其背后的项目。",
+        "Click a cell of the matrix to see the projects behind it.",
+    ),
+    "gaps_cell_title": ("{zone} · {stage}：{state}", "{zone} · {stage}: {state}"),
+    "gaps_cell_empty": ("该单元格没有项目。", "No project behind this cell."),
+    "gaps_map": ("缺口地图（红色：有缺口的开发区）", "Gap map (red: zones with gaps)"),
+    "gap_zone_tooltip": ("{gaps} 个缺口 / {stages} 个环节", "{gaps} gaps of {stages} stages"),
+    "gap_zone_not_assigned": ("未指定此集群", "cluster not assigned"),
+    "compare_zones": ("选择 2–5 个开发区", "Choose 2 to 5 zones"),
+    "compare_need_two": ("请至少选择 2 个开发区进行对比。", "Choose at least two zones to compare."),
+    "compare_roles": ("政策定位", "Policy roles"),
+    "compare_chain": ("产业链覆盖", "Chain coverage"),
+    "compare_status": ("项目数（按状态）", "Projects by status"),
+    "compare_capacity": (
+        "各环节产能（按单位分列，不跨单位或产品相加）",
+        "Capacity by stage (per unit; never added across units or products)",
+    ),
+    "compare_nearby": ("周边资源（{km:g} 公里内）", "Nearby resources (within {km:g} km)"),
+    "proximity": ("周边范围分析", "Proximity"),
+    "proximity_zone": ("中心开发区", "Centre zone"),
+    "proximity_km": ("半径（公里）", "Radius (km)"),
+    "proximity_note": (
+        "距离为 WGS84 椭球面上的大地线距离。误差 = 两端位置不确定性之和；名义距离在半径内标为“在范围内”，"
+        "名义距离超出半径但减去误差后在半径内标为“可能在范围内”。",
+        "Distances are geodesic on the WGS84 ellipsoid. Uncertainty = the two ends' position uncertainties "
+        "added; 'within' means the nominal distance is inside the radius (inclusive), 'possibly within' that it "
+        "is outside but less than the uncertainty beyond it.",
+    ),
+    "match_within": ("在范围内", "within"),
+    "match_possibly-within": ("可能在范围内", "possibly within"),
+    "targets_intro": (
+        "政策提出的2030年量化目标。仅在有全省最新值时显示进度；没有数据时显示“暂无数据”，不作估算。",
+        "The policy's quantitative 2030 targets. Progress is shown only where a provincial latest value exists; "
+        "otherwise 'no data' — nothing is estimated.",
+    ),
+    "target_progress": (
+        "进度：{latest:g} / {value:g} {unit}（{year}）",
+        "Progress: {latest:g} of {value:g} {unit} ({year})",
+    ),
+    "target_met": ("已达到：{latest:g} {unit}（{year}）", "Met: {latest:g} {unit} ({year})"),
+    "target_not_met": ("未达到：{latest:g} {unit}（{year}）", "Not met: {latest:g} {unit} ({year})"),
+    "responsibilities": ("责任分工", "Responsibilities"),
+    "department": ("部门", "Department"),
+    "all_departments": ("全部部门", "All departments"),
+    "lead_department": ("牵头", "lead"),
+    "national_context": (
+        "国家政策背景：六项任务与本省落实条款",
+        "National context: six tasks and the provincial sections",
+    ),
+    "national_note": (
+        "国家文本（无日期，英文转载）的六项任务与本省条款的对应为本地图的解读，均为意译。",
+        "The mapping of the national text's six tasks (undated, an English re-post) to provincial sections is our "
+        "reading, paraphrased.",
+    ),
+    "quality_flags": ("数据质量标记", "Data-quality flags"),
+    "quality_intro": (
+        "自动标出需要核实的记录：项目不在所属开发区的县内、政策定位尚无项目、位置仅到县级或更粗、缺少产能或年份、来源为转载网站。",
+        "Records to check: a project outside its zone's counties, a policy role with no project, positions "
+        "at county precision or coarser, missing capacity or year, and sources that are re-posts.",
+    ),
+    "quality_overlay": ("显示数据质量标记", "Show data-quality flags"),
+    "quality_counts": ("标记统计", "Flag counts"),
+    # --- project registry page (import, position edits, history) ---------------------------------
+    "page_registry": ("项目登记", "Registry"),
+    "registry_intro": (
+        "导入各部门的项目清单，修正项目位置，查看每次保存的版本。每次保存都会保留之前的版本，可随时撤销。",
+        "Import project lists from any bureau, correct positions, and see every saved version. Every save keeps "
+        "the previous version, so any change can be undone.",
+    ),
+    "registry_section": ("功能", "Section"),
+    "registry_tab_import": ("导入项目清单", "Import a list"),
+    "registry_tab_edit": ("修正位置", "Correct a position"),
+    "registry_tab_history": ("版本历史", "History"),
+    "registry_author": ("您的姓名（记入版本历史）", "Your name (recorded in the history)"),
+    "registry_upload": (
+        "项目清单（CSV 或 XLSX；GBK 编码的 Excel CSV 也可）",
+        "Project list (CSV or XLSX; GBK CSV from Excel is fine)",
+    ),
+    "registry_crs": ("坐标取自", "Coordinates copied from"),
+    "crs_wgs84": ("GPS / 天地图 / OpenStreetMap（WGS84）", "GPS / Tianditu / OpenStreetMap (WGS84)"),
+    "crs_gcj02": ("高德 / 腾讯地图（GCJ-02）", "AMap / Tencent (GCJ-02)"),
+    "crs_bd09": ("百度地图（BD-09）", "Baidu (BD-09)"),
+    "registry_default_source": (
+        "来源（用于未填来源的行：网址或政策条款号，如 II.(3)）",
+        "Source for rows without one (a URL or a policy section such as II.(3))",
+    ),
+    "registry_mapping": ("列对应：有 {n} 个表头未识别", "Column mapping: {n} header(s) not recognised"),
+    "registry_mapping_help": (
+        "为每个未识别的列选择它对应的字段；选“不导入”则忽略该列。",
+        "Choose the field each unrecognised column holds; “do not import” drops it.",
+    ),
+    "registry_ignore": ("不导入", "do not import"),
+    "registry_rows_read": ("读取行数", "Rows read"),
+    "registry_accepted": ("可接受", "Accepted"),
+    "registry_rejected": ("退回", "Rejected"),
+    "registry_report": ("校验报告", "Validation report"),
+    "registry_only_errors": ("只看错误", "Errors only"),
+    "registry_download_rejected": (
+        "下载退回的行（修改后可重新导入）",
+        "Download the rejected rows (fix them, import again)",
+    ),
+    "registry_download_report": ("下载完整报告", "Download the full report"),
+    "registry_preview": ("将新增的记录", "Records that will be added"),
+    "registry_accept": ("接受 {n} 条有效记录", "Accept {n} valid rows"),
+    "registry_nothing_valid": (
+        "没有可以接受的行：请按报告修改后重新上传。",
+        "No row can be accepted: fix the file as the report says.",
+    ),
+    "registry_saved": ("已保存为版本 {version}：新增 {n} 条记录。", "Saved as version {version}: {n} records added."),
+    "registry_not_saved": ("未保存：{message}", "Not saved: {message}"),
+    "registry_added_map": ("新增的记录（地图）", "The records added, on the map"),
+    "registry_pick_project": ("项目", "Project"),
+    "registry_click_hint": (
+        "在地图上点击该项目的实际位置，然后保存。",
+        "Click the project's true position on the map, then save.",
+    ),
+    "registry_current_position": (
+        "现位置：{lon}, {lat}（{precision}，± {km} 公里）",
+        "Stored position: {lon}, {lat} ({precision}, ± {km} km)",
+    ),
+    "registry_new_position": (
+        "新位置：{lon}, {lat}（WGS84，{county}）",
+        "New position: {lon}, {lat} (WGS84, {county})",
+    ),
+    "registry_save_position": ("保存新位置", "Save the new position"),
+    "registry_position_saved": ("已保存为版本 {version}。", "Saved as version {version}."),
+    "registry_undo": ("撤销上次保存", "Undo the last save"),
+    "registry_last_save": (
+        "上次保存：版本 {version}，{author}，{when}：{message}",
+        "Last save: version {version} by {author} at {when}: {message}",
+    ),
+    "registry_undone": ("已撤销：当前为版本 {version}。", "Undone: the registry is now version {version}."),
+    "registry_versions": ("保存过的版本", "Saved versions"),
+    "registry_since": ("查看自此版本以来的变更", "Show what changed since version"),
+    "registry_changes": ("自版本 {version} 以来有 {n} 条记录变更", "{n} records changed since version {version}"),
+    "registry_no_changes": ("自该版本以来没有变更。", "Nothing changed since that version."),
+    "registry_no_history": ("尚无保存记录。", "Nothing saved yet."),
+    "registry_col_version": ("版本", "Version"),
+    "registry_col_saved_at": ("保存时间（UTC）", "Saved at (UTC)"),
+    "registry_col_author": ("保存人", "Saved by"),
+    "registry_col_message": ("说明", "Note"),
+    "registry_col_rows": ("记录数", "Records"),
+    "registry_col_change": ("变更", "Change"),
+    "registry_col_columns": ("变更的列", "Changed columns"),
+    "registry_col_reasons": ("退回原因", "Why it was held back"),
+    "severity_error": ("错误", "error"),
+    "severity_warning": ("警告", "warning"),
+    "severity_info": ("提示", "note"),
+    "registry_basemap": ("底图", "Basemap"),
 }
 
 COLUMN_LABELS: Final[dict[str, tuple[str, str]]] = {
@@ -187,6 +355,30 @@ COLUMN_LABELS: Final[dict[str, tuple[str, str]]] = {
     "other": ("其他", "Other"),
     "investment_known": ("有投资数据的项目数", "Projects with investment figure"),
     "zones_assigned": ("政策指定开发区数", "Zones assigned by policy"),
+    # --- planning (issue 5) ---
+    "zone": ("开发区编号", "Zone ID"),
+    "stage_id": ("环节编号", "Stage ID"),
+    "zone_name": ("开发区", "Zone"),
+    "assigned": ("政策指定", "Assigned by policy"),
+    "project_ids": ("相关项目", "Projects behind it"),
+    "match": ("是否在范围内", "Within radius"),
+    "flag": ("标记", "Flag"),
+    "detail": ("说明", "Detail"),
+    "progress": ("进度", "Progress"),
+    "met": ("是否达到", "Met"),
+    "department_id": ("部门编号", "Department ID"),
+    "department_name": ("部门", "Department"),
+    "lead": ("牵头部门", "Lead department"),
+    "section_title": ("条款", "Section"),
+    "section_summary": ("条款内容（意译）", "What the section asks (paraphrased)"),
+    "national_task_id": ("任务编号", "Task ID"),
+    "national_section": ("国家文本序号", "National section"),
+    "national_title": ("国家任务", "National task"),
+    "national_summary": ("国家任务（意译）", "National task (paraphrased)"),
+    "why": ("对应理由（意译）", "Why (paraphrased)"),
+    "item": ("项目", "Item"),
+    "section": ("部分", "Section"),
+    "count": ("数量", "Count"),
 }
 
 

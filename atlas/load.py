@@ -32,6 +32,8 @@ TABLE_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "sections": schema.SECTION_COLUMNS,
     "departments": schema.DEPARTMENT_COLUMNS,
     "responsibilities": schema.RESPONSIBILITY_COLUMNS,
+    "national_tasks": schema.NATIONAL_TASK_COLUMNS,
+    "national_links": schema.NATIONAL_LINK_COLUMNS,
 }
 POINT_TABLES: Final[tuple[str, ...]] = ("zones", "deposits", "projects", "recycling_bases")
 
@@ -68,8 +70,12 @@ def load_atlas_with_problems(data_dir: Path | None = None) -> tuple[Atlas | None
     return build_atlas(raw), problems
 
 
-def read_raw_data(root: Path) -> tuple[RawData, list[Problem]]:
-    """Read every file, collecting file-level problems (missing file, encoding, missing columns)."""
+def read_raw_data(root: Path, *, projects: pd.DataFrame | None = None) -> tuple[RawData, list[Problem]]:
+    """Read every file, collecting file-level problems (missing file, encoding, missing columns).
+
+    The project registry is `projects` when given (a save being validated), else the database's
+    when ``ATLAS_DATABASE_URL`` is set, else ``projects/projects.csv``.
+    """
     problems: list[Problem] = []
     boundaries = {}
     for name in BOUNDARY_LAYERS:
@@ -80,10 +86,23 @@ def read_raw_data(root: Path) -> tuple[RawData, list[Problem]]:
     tables = {}
     for name, columns in TABLE_COLUMNS.items():
         relative = settings.DATA_FILES[name]
-        frame, table_problems = read_csv_table(root / relative, columns, label=relative)
+        if name == "projects" and (projects is not None or settings.database_url()):
+            frame, table_problems = _registry_projects(projects), list[Problem]()
+        else:
+            optional = schema.PROJECT_OPTIONAL_COLUMNS if name == "projects" else ()
+            frame, table_problems = read_csv_table(root / relative, columns, label=relative, optional=optional)
         tables[name] = frame
         problems += table_problems
     return RawData(boundaries=boundaries, tables=tables), problems
+
+
+def _registry_projects(given: pd.DataFrame | None) -> pd.DataFrame:
+    """The registry from the database (`given` wins); an unreachable database is one `AtlasError`."""
+    if given is not None:
+        return given
+    from atlas.store import open_store  # the store validates through this module: import it late
+
+    return open_store().read()[0]
 
 
 def _read_boundaries(path: Path, *, label: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -148,6 +167,8 @@ def build_atlas(raw: RawData) -> Atlas:
         sections=t["sections"],
         departments=t["departments"],
         responsibilities=t["responsibilities"],
+        national_tasks=t["national_tasks"],
+        national_links=t["national_links"],
     )
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
+
+from atlas import schema
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,10 @@ class Atlas:
     sections: pd.DataFrame
     departments: pd.DataFrame
     responsibilities: pd.DataFrame
+    national_tasks: pd.DataFrame = field(default_factory=lambda: _empty(schema.NATIONAL_TASK_COLUMNS))
+    """The national policy's six tasks (paraphrased); empty only in hand-built atlases of tests."""
+    national_links: pd.DataFrame = field(default_factory=lambda: _empty(schema.NATIONAL_LINK_COLUMNS))
+    """(national_task_id, policy_section, why): the provincial sections that implement each national task."""
 
     def chain_of(self, cluster_type: str) -> list[str]:
         """The ordered stage ids of one cluster type's industry chain."""

@@ -10,8 +10,11 @@ from typing import Any, Final
 
 import pandas as pd
 
-FORMULA_TRIGGERS: Final[tuple[str, ...]] = ("=", "+", "-", "@", "\t", "\r")
-"""A cell starting with these (after any leading spaces) is run as a formula by Excel/LibreOffice."""
+FORMULA_TRIGGERS: Final[tuple[str, ...]] = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠", "﹦", "﹢", "﹣")
+"""A cell starting with these (after leading blanks) may run as a formula in Excel/LibreOffice/WPS; the
+full-width forms are included because some spreadsheet and IME set-ups fold them to ASCII on entry."""
+LEADING_BLANKS: Final[str] = " \t\r\n\u3000\xa0\ufeff"
+"""Skipped before looking for a trigger: spreadsheets trim them, so " \n=1" can still be a formula."""
 
 
 def escape(value: Any) -> str:
@@ -24,11 +27,11 @@ def escape(value: Any) -> str:
 def neutralise_formula(value: Any) -> Any:
     """Prefix a text cell that a spreadsheet would evaluate with an apostrophe (OWASP CSV injection).
 
-    Numbers stay numbers; only strings whose first non-space character starts a formula change.
+    Numbers stay numbers; only strings whose first non-blank character starts a formula change.
     """
     if not isinstance(value, str):
         return value
-    stripped = value.lstrip(" ")
+    stripped = value.lstrip(LEADING_BLANKS)
     if stripped and (stripped[0] in FORMULA_TRIGGERS or value[0] in FORMULA_TRIGGERS):
         return "'" + value
     return value

@@ -39,6 +39,19 @@ class ProjectStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
+class PositionSource(StrEnum):
+    """How a point was set after curation: digitised on the map, or imported in a given datum.
+
+    A `position_source` cell is one of these, optionally followed by ": " and who or which file
+    (``digitised: 王敏``, ``imported-gcj02: 2024清单.xlsx``); curated rows leave it empty.
+    """
+
+    DIGITISED = "digitised"
+    IMPORTED_WGS84 = "imported-wgs84"
+    IMPORTED_GCJ02 = "imported-gcj02"
+    IMPORTED_BD09 = "imported-bd09"
+
+
 class RoleKind(StrEnum):
     """What the policy assigns a zone to do."""
 
@@ -84,6 +97,11 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     ProjectStatus.PLANNED: ("规划中", "planned"),
     ProjectStatus.SUSPENDED: ("停产/搁置", "suspended"),
     ProjectStatus.UNKNOWN: ("不详", "unknown"),
+    # position sources
+    PositionSource.DIGITISED: ("地图上标定", "digitised on the map"),
+    PositionSource.IMPORTED_WGS84: ("导入（WGS84）", "imported (WGS84)"),
+    PositionSource.IMPORTED_GCJ02: ("导入（高德/腾讯 GCJ-02，已转换）", "imported (GCJ-02, converted)"),
+    PositionSource.IMPORTED_BD09: ("导入（百度 BD-09，已转换）", "imported (BD-09, converted)"),
     # role kinds
     RoleKind.CLUSTER: ("产业集群", "cluster"),
     RoleKind.RECYCLED_ALUMINIUM: ("再生铝项目布局", "recycled-aluminium projects"),
@@ -212,7 +230,13 @@ PROJECT_COLUMNS: Final[tuple[str, ...]] = (
     "county_adcode",
     *POINT_COLUMNS,
     "notes",
+    "position_source",
+    "position_as_of",
 )
+"""`position_source`/`position_as_of`: provenance of a point set after curation (digitised or imported)."""
+
+PROJECT_OPTIONAL_COLUMNS: Final[tuple[str, ...]] = ("position_source", "position_as_of")
+"""Project columns added after the first release: a projects.csv without them still loads (cells empty)."""
 
 RECYCLING_BASE_COLUMNS: Final[tuple[str, ...]] = (
     *RECORD_COLUMNS,
@@ -278,6 +302,26 @@ TARGET_COLUMNS: Final[tuple[str, ...]] = (
 SECTION_COLUMNS: Final[tuple[str, ...]] = ("id", "title_zh", "title_en", "summary_zh", "summary_en", "source", "as_of")
 DEPARTMENT_COLUMNS: Final[tuple[str, ...]] = ("id", "name_zh", "name_en", "source", "as_of")
 RESPONSIBILITY_COLUMNS: Final[tuple[str, ...]] = ("policy_section", "department_id", "source", "as_of")
+NATIONAL_TASK_COLUMNS: Final[tuple[str, ...]] = (
+    "id",
+    "section",
+    "title_zh",
+    "title_en",
+    "summary_zh",
+    "summary_en",
+    "source",
+    "as_of",
+)
+"""The national policy's six tasks, paraphrased; `section` is the task's ordinal in the national text (1–6)."""
+NATIONAL_LINK_COLUMNS: Final[tuple[str, ...]] = (
+    "national_task_id",
+    "policy_section",
+    "why_zh",
+    "why_en",
+    "source",
+    "as_of",
+)
+"""National task -> provincial section that implements it, with a short paraphrased reason."""
 
 DEPOSIT_QUANTITY_DEFINITIONS: Final[tuple[str, ...]] = (
     "resource",

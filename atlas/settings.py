@@ -64,6 +64,8 @@ DATA_FILES: Final[dict[str, str]] = {
     "sections": "policy/sections.csv",
     "departments": "policy/departments.csv",
     "responsibilities": "policy/responsibilities.csv",
+    "national_tasks": "policy/national_tasks.csv",
+    "national_links": "policy/national_links.csv",
 }
 """Every shipped data file, relative to the data folder; problems name files by these paths."""
 
@@ -80,3 +82,33 @@ MAP_BIN_CELL_PX: Final[int] = 24
 """Side of a count cell on screen, in pixels (a square of the Web Mercator grid at the view's zoom)."""
 MAP_TABLE_MAX_ROWS: Final[int] = 2_000
 """Rows shown in the table under the map; the exports on the projects page hold every row."""
+MIRROR_HOSTS: Final[dict[str, str]] = {
+    "yu-yang.com.cn": "re-posts 中国粉体网 (cnpowder) articles without being their publisher",
+    "adcg.com.cn": "re-posts 中国粉体网 (cnpowder) articles without being their publisher",
+    "renjio.com": "re-posts government and official-media articles (e.g. 遵义 reports)",
+    "mengjiyuan.cn": "re-posts 遵义市人民政府网 documents such as district plan reports",
+    "lyredcross.com": "re-posts 中国产业经济信息网 articles; unrelated to the industry",
+    "jingsongyx.com": "re-posts industry news without naming a date or an original publisher",
+    "b529.cn": "aggregator re-posting news articles",
+    "wearcomp974.com": "aggregator re-posting news articles",
+    "360elib.com": "a library's copy of a local newspaper article, not the newspaper's own site",
+    "mycoal.cn": "a coal-industry portal re-posting a 经济日报 report",
+    "pinglualuminium.com": "a company blog re-posting an undated English text of the national policy",
+}
+"""Hosts that republish others' texts (non-government, non-original), with why each is listed.
+
+A fact sourced only from one of these should be checked against the original before it is published;
+`atlas.quality` flags every record citing one. Matching is on the URL's host or any subdomain of it."""
+
+IMPORT_MAX_BYTES: Final[int] = 10 * 1024 * 1024
+"""Largest registry file `atlas import` and the registry page accept (a bureau's list is a few hundred
+kB; a bigger file is more likely a wrong file than a registry). ``$ATLAS_IMPORT_MAX_BYTES`` overrides."""
+
+IMPORT_MAX_ROWS: Final[int] = 50_000
+"""Data rows read from one import file at most (an XLSX "zip bomb" expands to millions of empty rows)."""
+
+
+def import_max_bytes() -> int:
+    """The import size limit: ``$ATLAS_IMPORT_MAX_BYTES`` (bytes) when set to a positive integer, else the default."""
+    raw = os.environ.get("ATLAS_IMPORT_MAX_BYTES", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else IMPORT_MAX_BYTES

@@ -23,11 +23,14 @@ ARROW_CSV_MIN_BYTES = 4_000_000
 """CSV files from this size on (a registry of ~10 000 rows) are read by Arrow; smaller ones by pandas' parser."""
 
 
-def read_csv_table(path: Path, columns: Sequence[str], *, label: str) -> tuple[pd.DataFrame, list[Problem]]:
+def read_csv_table(
+    path: Path, columns: Sequence[str], *, label: str, optional: Sequence[str] = ()
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a UTF-8 CSV as text cells; report a missing file, bad encoding or missing columns.
 
     Every cell is a stripped string ("" = unknown) so that parsing and its error messages happen
-    in one place (`parse_*` below), with the row numbers a spreadsheet would show.
+    in one place (`parse_*` below), with the row numbers a spreadsheet would show. Columns named in
+    `optional` (added to the schema later) are filled with "" when a file predates them.
     """
     if not path.exists():
         return pd.DataFrame(columns=list(columns)), [Problem(label, "file is missing")]
@@ -43,7 +46,7 @@ def read_csv_table(path: Path, columns: Sequence[str], *, label: str) -> tuple[p
     problems = [
         Problem(label, f"required column is missing (expected columns: {', '.join(columns)})", column=c)
         for c in columns
-        if c not in frame.columns
+        if c not in frame.columns and c not in optional
     ]
     for c in columns:
         if c not in frame.columns:

@@ -63,6 +63,7 @@ def validate_raw_data(raw: RawData) -> list[Problem]:
     problems += _base_problems(t["recycling_bases"], ids["zones"], counties, sections)
     problems += _deposit_problems(t["deposits"], counties)
     problems += _policy_problems(t, clusters, stages, sections, ids["departments"])
+    problems += _national_problems(t, sections)
     problems += _position_problems(raw)
     return problems
 
@@ -142,6 +143,7 @@ def _project_problems(
     problems += check_allowed(projects, "cluster_types", clusters, label=label, multi=True, optional=True)
     problems += _capacity_problems(projects, label=label)
     problems += parse_numbers(projects, "investment_cny_m", label=label, minimum=0)[1]
+    problems += _position_source_problems(projects, label=label)
     chain_stages = chains.groupby("cluster_type")["stage"].apply(set).to_dict()
     # Checked once per distinct (stage, clusters) pair: a big registry has a few dozen of them.
     pairs = projects["stage"] + "\x1f" + projects["cluster_types"]
@@ -155,6 +157,22 @@ def _project_problems(
         ]
 
     return problems + problems_by_value(pairs, check, label=label, column="cluster_types")
+
+
+def _position_source_problems(frame: pd.DataFrame, *, label: str) -> list[Problem]:
+    """`position_source` is a `schema.PositionSource` (optionally ": who/which file"), dated by `position_as_of`."""
+    kinds = {str(k) for k in schema.PositionSource}
+    problems = check_as_of(frame, label=label, column="position_as_of")
+    for i, (raw, when) in enumerate(zip(frame["position_source"], frame["position_as_of"], strict=True)):
+        if raw and raw.split(":", 1)[0].strip() not in kinds:
+            valid = ", ".join(sorted(kinds))
+            problems.append(
+                Problem(label, f"unknown position source; valid: {valid} (optionally ': who')", row_number(i),
+                        "position_source", raw)
+            )
+        if raw and not when:
+            problems.append(Problem(label, "a position source needs its date", row_number(i), "position_as_of", ""))
+    return problems
 
 
 def _capacity_problems(frame: pd.DataFrame, *, label: str) -> list[Problem]:
@@ -234,6 +252,33 @@ def _policy_problems(
     label = settings.DATA_FILES["responsibilities"]
     problems += check_allowed(t["responsibilities"], "policy_section", sections, label=label)
     problems += check_allowed(t["responsibilities"], "department_id", departments, label=label)
+    return problems
+
+
+def _national_problems(t: dict[str, pd.DataFrame], sections: set[str]) -> list[Problem]:
+    """National tasks are complete records; every link names a known task and a provincial section in sections.csv."""
+    label = settings.DATA_FILES["national_tasks"]
+    tasks = t["national_tasks"]
+    problems = check_required(
+        tasks, ("id", "section", "title_zh", "title_en", "summary_zh", "summary_en", "source", "as_of"), label=label
+    )
+    problems += check_unique(tasks, "id", label=label)
+    problems += check_as_of(tasks, label=label)
+    problems += check_sources(tasks, label=label, section_ids=sections)
+    label = settings.DATA_FILES["national_links"]
+    links = t["national_links"]
+    problems += check_required(links, ("national_task_id", "policy_section", "why_zh", "why_en", "source", "as_of"),
+                               label=label)
+    problems += check_allowed(links, "national_task_id", set(tasks["id"]), label=label)
+    problems += check_allowed(links, "policy_section", sections, label=label)
+    problems += check_as_of(links, label=label)
+    problems += check_sources(links, label=label, section_ids=sections)
+    keys = links["national_task_id"] + "|" + links["policy_section"]
+    problems += [
+        Problem(label, "the same (national task, section) appears twice", row_number(i), "policy_section", keys.iloc[i])
+        for i, duplicated in enumerate(keys.duplicated())
+        if duplicated
+    ]
     return problems
 
 

@@ -6,6 +6,8 @@ import streamlit as st
 
 from atlas.i18n import localise_frame, t
 from atlas.inventory import data_inventory, problems_table
+from atlas.quality import flags_for_display, quality_counts_for_display
+from ui.planning import cached_quality_flags
 from ui.state import page_context, validation_problems
 
 atlas, _, lang = page_context()
@@ -28,3 +30,9 @@ if problems:
 st.subheader(t("policy_sections", lang))
 st.dataframe(localise_frame(atlas.sections, lang), hide_index=True, width="stretch")
 st.caption(t("precision_explained", lang))
+
+st.subheader(t("quality_flags", lang))
+st.caption(t("quality_intro", lang))
+flags = cached_quality_flags()
+st.dataframe(quality_counts_for_display(flags, lang), hide_index=True, width="stretch")
+st.dataframe(flags_for_display(flags, lang), hide_index=True, width="stretch")

@@ -13,6 +13,7 @@ from atlas.schema import Layer, label
 from atlas.settings import MAP_TABLE_MAX_ROWS
 from ui.cards import legend_filter, render_card
 from ui.map_view import show_map
+from ui.planning import quality_overlay
 from ui.state import page_context
 
 atlas, filters, lang = page_context()
@@ -42,7 +43,11 @@ basemap = st.columns([1, 2])[0].selectbox(
     t("basemap", lang), BASEMAPS, key="map_basemap", format_func=lambda b: t(f"basemap_{b}", lang)
 )
 
-clicked = show_map(view, lang=lang, layers=set(layers or []), key="atlas-map", height=620, basemap=basemap)
+show_flags = st.toggle(t("quality_overlay", lang), key="map_quality_flags")
+overlay = [quality_overlay(view, lang)] if show_flags else []
+clicked = show_map(
+    view, lang=lang, layers=set(layers or []), key="atlas-map", height=620, basemap=basemap, extra_groups=overlay
+)
 point = clicked.get("last_object_clicked") or {}
 picked = pick_record(view, lon=point["lng"], lat=point["lat"]) if "lng" in point else None
 if picked is not None:

@@ -271,6 +271,28 @@ TINY_TABLES: dict[str, list[dict[str, str]]] = {
         }
     ],
     "responsibilities": [{"policy_section": "II.(1)", "department_id": "miit", "source": "II.(1)", "as_of": "2024"}],
+    "national_tasks": [
+        {
+            "id": "n4",
+            "section": "4",
+            "title_zh": "技术进步",
+            "title_en": "Technology",
+            "summary_zh": "发展高附加值铝合金",
+            "summary_en": "Develop high-value alloys",
+            "source": SRC,
+            "as_of": "2024",
+        },
+    ],
+    "national_links": [
+        {
+            "national_task_id": "n4",
+            "policy_section": "II.(1)",
+            "why_zh": "高端铝合金",
+            "why_en": "High-end alloys",
+            "source": "II.(1)",
+            "as_of": "2024",
+        },
+    ],
 }
 
 TINY_BOUNDARIES = {
@@ -300,6 +322,8 @@ COLUMNS = {
     "sections": schema.SECTION_COLUMNS,
     "departments": schema.DEPARTMENT_COLUMNS,
     "responsibilities": schema.RESPONSIBILITY_COLUMNS,
+    "national_tasks": schema.NATIONAL_TASK_COLUMNS,
+    "national_links": schema.NATIONAL_LINK_COLUMNS,
 }
 
 

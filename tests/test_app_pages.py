@@ -13,7 +13,17 @@ from streamlit.testing.v1 import AppTest
 from atlas import settings
 
 APP = str(settings.REPO_ROOT / "app.py")
-PAGES = ["pages/map.py", "pages/zones.py", "pages/clusters.py", "pages/projects.py", "pages/data.py"]
+PAGES = [
+    "pages/map.py",
+    "pages/zones.py",
+    "pages/clusters.py",
+    "pages/projects.py",
+    "pages/data.py",
+    "pages/gaps.py",
+    "pages/compare.py",
+    "pages/targets.py",
+    "pages/registry.py",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import folium
@@ -41,12 +41,14 @@ def show_map(
     height: int = 600,
     highlight_zone: str | None = None,
     basemap: str = "none",
+    extra_groups: Sequence[folium.FeatureGroup] = (),
 ) -> dict[str, Any]:
     """Draw `view`'s layers; filter changes only re-send the layer groups (`feature_group_to_add`).
 
     With more than `MAP_LARGE_POINTS` projects the project layer holds only what the current view
     needs (`atlas.map_scale`), and the map reports its bounds and zoom so that a pan or zoom reruns the
     page with the new view; smaller registries do not rerun on pan.
+    `extra_groups` (e.g. `atlas.map_planning` overlays) are drawn above the atlas layers.
     """
     tianditu_key = st.secrets.get("tianditu_key") if basemap == "tianditu" and _has_secrets() else None
     base = _base_map(lang, basemap, highlight_zone, tianditu_key)
@@ -63,7 +65,7 @@ def show_map(
     # st_folium adds the groups to the map it is given: hand it a copy so the cached base stays clean.
     result = st_folium(
         copy.deepcopy(base),
-        feature_group_to_add=list(groups.values()),
+        feature_group_to_add=[*groups.values(), *extra_groups],
         key=key,
         height=height,
         width="stretch",

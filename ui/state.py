@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from atlas import settings
-from atlas.errors import DataValidationError, Problem
+from atlas.errors import AtlasError, DataValidationError, Problem
 from atlas.load import load_atlas, load_atlas_with_problems
 from atlas.model import Atlas
 from atlas.query import Filters
@@ -54,6 +54,10 @@ def get_atlas() -> Atlas:
         st.code("\n".join(str(p) for p in exc.problems), language=None)
         st.stop()
         raise  # unreachable: st.stop() raises
+    except AtlasError as exc:  # e.g. the registry database (ATLAS_DATABASE_URL) cannot be reached
+        st.error(f"数据无法读取 · The data could not be read: {exc}")
+        st.stop()
+        raise
 
 
 def vocabularies(atlas: Atlas) -> dict[str, list[str]]:
@@ -82,6 +86,7 @@ def restore_from_url(atlas: Atlas) -> list[str]:
     lang = params.get("lang", "zh")
     st.session_state[LANG_KEY] = lang if lang in ("zh", "en") else "zh"
     st.session_state["_restored_from_url"] = True
+    st.session_state["_url_params"] = {key: params.get(key, "") for key in params}  # pages' own params (ui.planning)
     return ignored
 
 

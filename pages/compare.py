@@ -1,0 +1,64 @@
+"""Compare zones: 2–5 zones side by side (permalink `zones=`), and what lies within N km of one of them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from atlas.compare import MAX_ZONES, MIN_ZONES, compare_zones, comparison_sections, comparison_table
+from atlas.export import layer_to_bytes, tables_to_xlsx_bytes
+from atlas.i18n import names_by_id, t
+from atlas.map_planning import proximity_group
+from atlas.proximity import nearby_zone, proximity_for_display
+from atlas.schema import Layer
+from ui.downloads import Download, download_row
+from ui.map_view import show_map
+from ui.planning import page_param, set_page_param
+from ui.state import page_context
+
+atlas, filters, lang = page_context()
+st.title(t("page_compare", lang))
+zone_names = names_by_id(atlas.zones, lang)
+if "compare_zones" not in st.session_state:
+    linked = [z for z in page_param("zones").split(",") if z in zone_names]
+    fallback = list(filters.zones) if len(filters.zones) >= MIN_ZONES else list(zone_names)[:MIN_ZONES]
+    st.session_state["compare_zones"] = list(dict.fromkeys(linked or fallback))[:MAX_ZONES]
+chosen = st.multiselect(
+    t("compare_zones", lang),
+    list(zone_names),
+    key="compare_zones",
+    max_selections=MAX_ZONES,
+    format_func=zone_names.__getitem__,
+)
+set_page_param("zones", ",".join(chosen))
+km = st.slider(t("proximity_km", lang), 5, 150, 50, step=5, key="compare_km")
+
+if len(chosen) < MIN_ZONES:
+    st.warning(t("compare_need_two", lang))
+else:
+    comparison = compare_zones(atlas, chosen, km=float(km))
+    sections = comparison_sections(comparison, atlas, lang)
+    for title, part in sections.items():  # static tables: long cells wrap instead of being cut off
+        st.subheader(title)
+        st.table(part, hide_index=True)
+    download_row(
+        [
+            Download("csv", lambda: layer_to_bytes(comparison_table(comparison, atlas, lang), "csv")),
+            Download("xlsx", lambda: tables_to_xlsx_bytes(sections)),
+        ],
+        basename=f"compare-{'-'.join(chosen)}-{lang}",
+        key="compare-dl",
+    )
+
+    st.header(t("proximity", lang))
+    centre = st.selectbox(t("proximity_zone", lang), chosen, key="proximity_zone", format_func=zone_names.__getitem__)
+    found = nearby_zone(atlas, centre, km=float(km))
+    st.caption(t("proximity_note", lang))
+    show_map(
+        atlas,
+        lang=lang,
+        layers={Layer.PREFECTURES, Layer.COUNTIES, Layer.ZONES},
+        key="compare-map",
+        height=560,
+        extra_groups=[proximity_group(atlas, centre, found, km=float(km), lang=lang)],
+    )
+    st.dataframe(proximity_for_display(found, lang), hide_index=True, width="stretch")

@@ -1,0 +1,74 @@
+"""Chain gaps: per cluster type, zones x chain stages coloured by coverage; a cell lists its projects; gap map."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from atlas.gaps import gap_cell_at, gap_matrix_to_bytes, items_behind, state_label, styled_gap_matrix
+from atlas.i18n import localise_frame, names_by_id, t
+from atlas.map_planning import gap_zone_group
+from atlas.safe import escape_markdown
+from atlas.schema import Layer
+from ui.downloads import Download, download_row
+from ui.map_view import show_map
+from ui.planning import cached_gap_matrix
+from ui.state import page_context
+
+atlas, filters, lang = page_context()
+st.title(t("page_gaps", lang))
+st.caption(t("gaps_intro", lang))
+
+clusters = names_by_id(atlas.cluster_types, lang)
+if "gaps_cluster" not in st.session_state:
+    st.session_state["gaps_cluster"] = filters.cluster_types[0] if filters.cluster_types else next(iter(clusters))
+cluster = st.radio(t("gaps_cluster", lang), list(clusters), key="gaps_cluster", format_func=clusters.__getitem__)
+long = cached_gap_matrix()
+
+styled = styled_gap_matrix(long, cluster, lang)
+name, assigned, *stages, gaps = styled.data.columns  # fixed widths: every stage fits beside the zone names
+widths = {name: 220, assigned: 90, gaps: 55} | {stage: 110 for stage in stages}
+event = st.dataframe(
+    styled,
+    column_config={c: st.column_config.Column(width=w) for c, w in widths.items()},
+    key=f"gaps-matrix-{cluster}",
+    on_select="rerun",
+    selection_mode="single-cell",
+    hide_index=True,
+    width="stretch",
+)
+st.caption(t("gaps_legend", lang))
+cells = event.selection.cells
+cell = gap_cell_at(long, cluster, row=cells[0][0], column=cells[0][1], lang=lang) if cells else None
+if cell is None:
+    st.info(t("gaps_pick_cell", lang))
+else:
+    state = state_label(str(cell["state"]), lang)
+    st.subheader(
+        t(
+            "gaps_cell_title",
+            lang,
+            zone=escape_markdown(cell[f"zone_name_{lang}"]),
+            stage=escape_markdown(cell[f"stage_name_{lang}"]),
+            state=state,
+        )
+    )
+    items = items_behind(atlas, cell["project_ids"])
+    if len(items):
+        st.dataframe(localise_frame(items, lang, value_columns=("layer",)), hide_index=True, width="stretch")
+    else:
+        st.caption(t("gaps_cell_empty", lang))
+
+st.subheader(t("gaps_map", lang))
+show_map(
+    atlas,
+    lang=lang,
+    layers={Layer.PREFECTURES, Layer.COUNTIES},
+    key="gaps-map",
+    height=600,
+    extra_groups=[gap_zone_group(atlas, long, cluster, lang=lang)],
+)
+download_row(
+    [Download(fmt, lambda fmt=fmt: gap_matrix_to_bytes(long, fmt, lang=lang)) for fmt in ("xlsx", "csv")],
+    basename=f"chain-gaps-{lang}",
+    key="gaps-dl",
+)

@@ -1,0 +1,125 @@
+"""Project registry: import a bureau's list, correct a position on the map, see and undo saved versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from atlas.errors import AtlasError
+from atlas.i18n import names_by_id, t
+from atlas.positions import county_at, move_record, undo_last_save
+from atlas.registry_view import changes_since, position_layer, registry_diff, versions_frame
+from atlas.schema import label
+from atlas.store import open_store
+from ui.registry import (
+    checked_import,
+    click_map,
+    data_changed,
+    mapping_step,
+    new_upload,
+    save_or_explain,
+    show_changes,
+    show_import,
+)
+from ui.state import page_context
+
+atlas, filters, lang = page_context()
+store = open_store()
+st.title(t("page_registry", lang))
+st.caption(t("registry_intro", lang))
+author = st.text_input(t("registry_author", lang), key="registry_author").strip() or "app"
+if notice := st.session_state.pop("registry_notice", None):
+    st.success(notice)
+saves = st.session_state.get("registry_saves", 0)
+# One section at a time (not st.tabs): a map drawn in a hidden tab has no size and stays blank,
+# and only the chosen section's work runs on each rerun.
+section = st.radio(t("registry_section", lang), ["import", "edit", "history"], key="registry_section",
+                   horizontal=True, label_visibility="collapsed", format_func=lambda k: t(f"registry_tab_{k}", lang))
+
+if section == "import":
+    upload = st.file_uploader(t("registry_upload", lang), type=["csv", "txt", "xlsx", "xlsm"],
+                              key=f"registry_file_{saves}", on_change=new_upload)  # a save empties it
+    crs = st.radio(t("registry_crs", lang), ["wgs84", "gcj02", "bd09"], key="registry_crs", horizontal=True,
+                   format_func=lambda c: t(f"crs_{c}", lang))
+    source = st.text_input(t("registry_default_source", lang), key="registry_source")
+    mapping = st.session_state.get("registry_mapping", {})
+    if upload is not None:
+        check = checked_import(upload.getvalue(), filename=upload.name, crs=crs, mapping=mapping, source=source,
+                               atlas=atlas, store=store)
+        if isinstance(check, str):
+            st.error(check)
+        else:
+            if (chosen := mapping_step(check.result, mapping, lang)) != mapping:
+                st.session_state["registry_mapping"] = chosen
+                st.rerun()
+            show_import(check, store=store, author=author, basename=upload.name.rsplit(".", 1)[0], lang=lang)
+    if added := st.session_state.get("registry_added"):
+        st.subheader(t("registry_added_map", lang))
+        show_changes(registry_diff(store.read_version(added[0]), store.read_version(added[1])), lang=lang,
+                     key=f"registry-added-{saves}")
+
+elif section == "edit":
+    projects, version = store.read()
+    names = names_by_id(projects, lang)
+    record_id = st.selectbox(t("registry_pick_project", lang), list(names), key="registry_move_id",
+                             format_func=lambda i: f"{names[i]} ({i})")
+    record = projects[projects["id"] == record_id].iloc[0].to_dict()
+    st.caption(t("registry_current_position", lang, lon=record["lon"], lat=record["lat"],
+                 precision=label(str(record["position_precision"]), lang), km=record["uncertainty_km"]))
+    st.caption(t("registry_click_hint", lang))
+    basemap = st.radio(t("registry_basemap", lang), ["none", "osm"], key="registry_basemap", horizontal=True,
+                       format_func=lambda b: t(f"basemap_{b}", lang))
+    click = st.session_state.get("registry_clicked", {}).get(record_id)  # (lon, lat, version it was made on)
+    clicked = None if click is None else (click[0], click[1])
+    stored = (float(record["lon"]), float(record["lat"])) if record["lon"] and record["lat"] else None
+    last = click_map([position_layer(record, lang=lang, new=clicked)], lang=lang, basemap=basemap, centre=stored,
+                     zoom=10, key=f"registry-move-{record_id}-{basemap}-{saves}")
+    if last and (last["lng"], last["lat"]) != clicked:
+        st.session_state["registry_clicked"] = {record_id: (last["lng"], last["lat"], version)}
+        st.rerun()
+    if clicked:
+        county = county_at(atlas.counties, lon=clicked[0], lat=clicked[1])
+        where = f"{names_by_id(atlas.counties, lang, id_column='adcode')[county]} {county}" if county else "—"
+        st.info(t("registry_new_position", lang, lon=round(clicked[0], 6), lat=round(clicked[1], 6), county=where))
+        if st.button(t("registry_save_position", lang), type="primary", key="registry_save_position"):
+            base = click[2]  # saved against the version the user clicked on: a save in between is a conflict
+            try:
+                table = projects if base == version else store.read_version(base)
+                moved = move_record(table, record_id, lon=clicked[0], lat=clicked[1], today=dt.date.today(),
+                                    author=author, counties=atlas.counties)
+            except AtlasError as exc:
+                st.error(t("registry_not_saved", lang, message=exc))
+            else:
+                saved = save_or_explain(store, moved, base_version=base, author=author,
+                                        message=f"move {record_id}", lang=lang)
+                if saved is not None:
+                    st.session_state.pop("registry_clicked", None)
+                    data_changed(t("registry_position_saved", lang, version=saved))
+    history = store.history()
+    if len(history) > 1:
+        last_save = history[0]
+        st.caption(t("registry_last_save", lang, version=last_save.version, author=last_save.author,
+                     when=last_save.saved_at, message=last_save.message))
+        if st.button(t("registry_undo", lang), key="registry_undo"):
+            try:
+                data_changed(t("registry_undone", lang, version=undo_last_save(store, author=author)))
+            except AtlasError as exc:
+                st.error(t("registry_not_saved", lang, message=exc))
+
+else:
+    history = store.history()
+    if not history:
+        st.info(t("registry_no_history", lang))
+    else:
+        table = versions_frame(history)
+        st.dataframe(table.rename(columns={c: t(f"registry_col_{c}", lang) for c in table.columns}),
+                     hide_index=True, width="stretch")
+        since = st.selectbox(t("registry_since", lang), [v.version for v in history], key="registry_since",
+                             index=min(1, len(history) - 1))
+        diff = changes_since(store, since)
+        if diff.records.empty:
+            st.info(t("registry_no_changes", lang))
+        else:
+            st.caption(t("registry_changes", lang, n=len(diff.records), version=since))
+            show_changes(diff, lang=lang, key=f"registry-history-{saves}")

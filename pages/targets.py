@@ -1,0 +1,48 @@
+"""2030 targets with progress only where a value exists, responsibilities by department (`dept=`), national context."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from atlas.i18n import localise_frame, names_by_id, t
+from atlas.map_html import records
+from atlas.national import national_context_table, national_tasks_table
+from atlas.targets import responsibilities_table, target_progress
+from ui.planning import page_param, set_page_param, target_card
+from ui.state import page_context
+
+atlas, _, lang = page_context()
+st.title(t("page_targets", lang))
+st.caption(t("targets_intro", lang))
+cards = st.columns(2)
+for i, row in enumerate(records(target_progress(atlas))):
+    with cards[i % 2]:
+        target_card(row, lang)
+
+st.header(t("responsibilities", lang))
+departments = names_by_id(atlas.departments, lang)
+if "targets_dept" not in st.session_state:
+    linked = page_param("dept")
+    st.session_state["targets_dept"] = linked if linked in departments else ""
+dept = st.selectbox(
+    t("department", lang),
+    ["", *departments],
+    key="targets_dept",
+    format_func=lambda d: departments.get(d, t("all_departments", lang)),
+)
+set_page_param("dept", dept)
+table = responsibilities_table(atlas, department=dept or None)
+columns = ["policy_section", f"section_title_{lang}", f"department_name_{lang}", "lead"]
+if dept:
+    columns.insert(2, f"section_summary_{lang}")
+shown = localise_frame(table[columns], lang)
+if dept:  # a bureau's few sections, with the paraphrased task in full
+    st.table(shown, hide_index=True)
+else:
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+st.header(t("national_context", lang))
+st.caption(t("national_note", lang))
+st.table(localise_frame(national_tasks_table(atlas).drop(columns="national_task_id"), lang), hide_index=True)
+links = national_context_table(atlas).drop(columns=["national_task_id", "national_summary_zh", "national_summary_en"])
+st.table(localise_frame(links, lang), hide_index=True)

@@ -1,0 +1,147 @@
+"""The chain-gap matrix on the tiny fixture: every cell's state and the records behind it, tables and files."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from atlas.errors import AtlasError
+from atlas.gaps import (
+    GAP_STATES,
+    gap_cell_at,
+    gap_counts_by_zone,
+    gap_matrix_long,
+    gap_matrix_states,
+    gap_matrix_text,
+    gap_matrix_to_bytes,
+    gap_matrix_wide,
+    items_behind,
+    styled_gap_matrix,
+)
+
+
+def _cell(long, cluster, zone, stage):
+    rows = long[(long["cluster_type"] == cluster) & (long["zone"] == zone) & (long["stage"] == stage)]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("cluster", "zone", "stage", "state", "ids"),
+    [
+        ("lightweight-materials", "qingzhen", "primary-aluminium", "operating", ["smelter"]),
+        ("lightweight-materials", "qingzhen", "lightweight-materials", "planned", ["wheels"]),
+        ("lightweight-materials", "qingzhen", "equipment-manufacturing", "assigned-empty", []),
+        ("lightweight-materials", "qingzhen", "scrap-recycling", "planned", ["qingzhen-pretreatment"]),
+        ("lightweight-materials", "zunyi-heping", "primary-aluminium", "not-assigned", []),
+        # a zone with no projects: every stage of its assigned cluster is a gap
+        ("alloy-products", "zunyi-heping", "primary-aluminium", "assigned-empty", []),
+        ("alloy-products", "zunyi-heping", "alloys-and-products", "assigned-empty", []),
+        ("alloy-products", "zunyi-heping", "end-products", "assigned-empty", []),
+        # a project with no zone (foil) fills no cell
+        ("alloy-products", "qingzhen", "alloys-and-products", "not-assigned", []),
+        # not assigned, yet covered: the cell says what is there
+        ("alloy-products", "qingzhen", "primary-aluminium", "operating", ["smelter"]),
+        ("non-metallic-materials", "qingzhen", "bauxite-alumina", "not-assigned", []),
+    ],
+)
+def test_each_cell_has_the_state_and_records_the_data_imply(tiny_atlas, cluster, zone, stage, state, ids):
+    cell = _cell(gap_matrix_long(tiny_atlas), cluster, zone, stage)
+    assert cell["state"] == state
+    assert cell["project_ids"] == ids
+
+
+def test_every_zone_appears_for_every_cluster_and_stage(tiny_atlas):
+    long = gap_matrix_long(tiny_atlas)
+    assert len(long) == 2 * (4 + 4 + 3)
+    assert set(long["state"]) <= set(GAP_STATES)
+    assert "foil" not in {i for ids in long["project_ids"] for i in ids}
+
+
+def test_one_cluster_can_be_asked_for_and_an_unknown_one_is_refused(tiny_atlas):
+    long = gap_matrix_long(tiny_atlas, cluster_types=["alloy-products"])
+    assert set(long["cluster_type"]) == {"alloy-products"}
+    with pytest.raises(AtlasError, match="unknown cluster type 'steel'; valid: lightweight-materials"):
+        gap_matrix_long(tiny_atlas, cluster_types=["steel"])
+
+
+def test_states_pivot_has_zones_in_atlas_order_and_stages_in_chain_order(tiny_atlas):
+    states = gap_matrix_states(gap_matrix_long(tiny_atlas), "lightweight-materials")
+    assert list(states.index) == ["qingzhen", "zunyi-heping"]
+    assert list(states.columns) == tiny_atlas.chain_of("lightweight-materials")
+
+
+def test_wide_matrix_reads_like_the_policy_table_with_counts_and_gaps(tiny_atlas):
+    wide = gap_matrix_wide(gap_matrix_long(tiny_atlas), "alloy-products", "en")
+    assert list(wide.columns) == [
+        "Zone",
+        "Assigned by policy",
+        "primary-aluminium",
+        "alloys-and-products",
+        "end-products",
+        "scrap-recycling",
+        "Gaps",
+    ]  # the tiny stages are named by their ids
+    heping = wide[wide["Zone"] == "Zunyi Heping (Goujiang) ED Zone"].iloc[0]
+    assert heping["Gaps"] == 4 and heping["primary-aluminium"] == "GAP"
+    qingzhen = wide[wide["Zone"] == "Qingzhen ED Zone"].iloc[0]
+    assert qingzhen["primary-aluminium"] == "operating (1)" and qingzhen["Assigned by policy"] == "no"
+    assert gap_matrix_wide(gap_matrix_long(tiny_atlas), "alloy-products", "zh").iloc[1, 2] == "缺口"
+
+
+def test_a_selected_wide_cell_maps_back_to_its_zone_stage_and_records(tiny_atlas):
+    long = gap_matrix_long(tiny_atlas)
+    cell = gap_cell_at(long, "lightweight-materials", row=0, column="lightweight-materials", lang="en")
+    assert cell is not None
+    assert (cell["zone"], cell["stage"], cell["project_ids"]) == ("qingzhen", "lightweight-materials", ["wheels"])
+    assert gap_cell_at(long, "lightweight-materials", row=0, column="Zone", lang="en") is None
+    assert gap_cell_at(long, "lightweight-materials", row=9, column="lightweight-materials", lang="en") is None
+
+
+def test_records_behind_a_cell_include_recycling_bases_in_order(tiny_atlas):
+    items = items_behind(tiny_atlas, ["qingzhen-pretreatment", "smelter", "nope"])
+    assert list(items["id"]) == ["qingzhen-pretreatment", "smelter"]
+    assert list(items["layer"]) == ["recycling-bases", "projects"]
+
+
+def test_styled_matrix_paints_gaps_red_and_leaves_names_unpainted(tiny_atlas):
+    html = styled_gap_matrix(gap_matrix_long(tiny_atlas), "alloy-products", "en").to_html()
+    assert "background-color: #d73027" in html  # zunyi-heping's gaps
+    assert "background-color: #1a9850" in html  # qingzhen's operating smelter
+
+
+def test_gap_counts_per_zone_separate_assigned_from_not(tiny_atlas):
+    counts = gap_counts_by_zone(gap_matrix_long(tiny_atlas), "lightweight-materials").set_index("zone")
+    assert counts.loc["qingzhen"].to_dict() == {"assigned": True, "stages": 4, "covered": 3, "gaps": 1}
+    assert counts.loc["zunyi-heping"].to_dict() == {"assigned": False, "stages": 4, "covered": 0, "gaps": 0}
+
+
+def test_terminal_table_names_the_cluster_and_explains_the_states(tiny_atlas):
+    text = gap_matrix_text(gap_matrix_long(tiny_atlas), "lightweight-materials", "en")
+    assert text.splitlines()[0] == "Lightweight aluminium materials for equipment (lightweight-materials)"
+    assert "GAP" in text and "operating (1)" in text and "no project covers the stage" in text
+
+
+def test_xlsx_has_a_sheet_per_cluster_and_the_cells_and_csv_has_one_row_per_cell(tiny_atlas):
+    long = gap_matrix_long(tiny_atlas)
+    book = openpyxl.load_workbook(io.BytesIO(gap_matrix_to_bytes(long, "xlsx", lang="zh")))
+    assert book.sheetnames == [
+        "铝及铝合金装备轻量化材料产业集群",
+        "中高端铝合金制品产业集群",
+        "铝基非金属材料产业集群",
+        "明细",
+    ]
+    assert book["明细"].max_row == len(long) + 1
+    csv_text = gap_matrix_to_bytes(long, "csv", lang="en").decode("utf-8-sig")
+    assert len(csv_text.strip().splitlines()) == len(long) + 1
+    assert "qingzhen-pretreatment" in csv_text
+    with pytest.raises(ValueError, match="unknown format"):
+        gap_matrix_to_bytes(long, "pdf", lang="en")
+
+
+def test_shipped_data_has_a_gap_matrix_for_every_cluster(shipped_atlas):
+    long = gap_matrix_long(shipped_atlas)
+    assert set(long["cluster_type"]) == set(shipped_atlas.cluster_types["id"])
+    assert (long["state"] == "assigned-empty").any()

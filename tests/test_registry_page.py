@@ -1,0 +1,62 @@
+"""The registry page under AppTest: it renders, saves a clicked position, undoes it, and lists the history."""
+
+from __future__ import annotations
+
+from atlas.load import load_atlas
+from atlas.store import open_store
+from tests.test_app_pages import navigation_not_pages_folder, run_app, tiny_data  # noqa: F401 (autouse fixtures)
+
+PAGE = "pages/registry.py"
+
+
+def test_the_registry_page_follows_the_language_of_the_permalink():
+    at = run_app(PAGE, lang="en")
+    assert at.title[0].value == "Registry"
+    assert at.radio(key="registry_section").options == ["Import a list", "Correct a position", "History"]
+    assert at.query_params["lang"] == "en"
+
+
+def test_a_clicked_position_is_saved_with_provenance_and_can_be_undone(tiny_data_dir):
+    at = run_app(PAGE, lang="en")
+    at.radio(key="registry_section").set_value("edit").run()
+    at.text_input(key="registry_author").set_value("Wang Min").run()
+    at.selectbox(key="registry_move_id").set_value("wheels").run()
+    at.session_state["registry_clicked"] = {"wheels": (106.2, 26.3, open_store(tiny_data_dir).read()[1])}
+    at.run()
+    assert "New position: 106.2, 26.3 (WGS84, Qingzhen City 520181)" in [i.value for i in at.info]
+    at.button(key="registry_save_position").click().run()
+    assert not at.exception and at.success[0].value.startswith("Saved as version")
+    moved = load_atlas(tiny_data_dir).projects.set_index("id").loc["wheels"]
+    assert (moved["lon"], moved["position_source"], moved["position_precision"]) == (
+        106.2, "digitised: Wang Min", "exact")
+    at.button(key="registry_undo").click().run()
+    assert at.success[0].value.startswith("Undone")
+    assert load_atlas(tiny_data_dir).projects.set_index("id").loc["wheels", "lon"] == 106.45
+    messages = [v.message for v in open_store(tiny_data_dir).history()]
+    assert messages[0].startswith("undo 'move wheels' by Wang Min") and messages[1] == "move wheels"
+
+
+def test_a_save_made_meanwhile_by_someone_else_is_a_conflict_not_an_overwrite(tiny_data_dir):
+    store = open_store(tiny_data_dir)
+    at = run_app(PAGE, lang="en")
+    at.radio(key="registry_section").set_value("edit").run()
+    at.selectbox(key="registry_move_id").set_value("wheels").run()
+    projects, version = store.read()
+    at.session_state["registry_clicked"] = {"wheels": (106.2, 26.3, version)}
+    at.run()
+    store.save(projects.assign(notes="checked by a colleague"), base_version=version, author="李雷", message="notes")
+    at.button(key="registry_save_position").click().run()
+    assert "Not saved: the project registry changed since you read it" in at.error[0].value
+    assert "李雷" in at.error[0].value
+    assert load_atlas(tiny_data_dir).projects.set_index("id").loc["wheels", "lon"] == 106.45  # nothing written
+
+
+def test_the_history_tab_shows_what_changed_since_a_version(tiny_data_dir):
+    store = open_store(tiny_data_dir)
+    projects, version = store.read()
+    store.save(projects[projects["id"] != "foil"], base_version=version, author="x", message="drop foil")
+    at = run_app(PAGE, lang="en")
+    at.radio(key="registry_section").set_value("history").run()
+    assert "1 records changed since version" in " ".join(c.value for c in at.caption)
+    changes = at.dataframe[-1].value
+    assert list(changes["ID"]) == ["foil"] and list(changes["Change"]) == ["removed"]

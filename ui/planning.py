@@ -1,0 +1,76 @@
+"""Streamlit helpers of the planning pages: page-owned permalink params, cached analyses, target cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import folium
+import pandas as pd
+import streamlit as st
+
+from atlas.gaps import gap_matrix_long
+from atlas.i18n import t
+from atlas.map_planning import quality_group, record_names
+from atlas.model import Atlas
+from atlas.quality import flags_in_view, quality_flags
+from atlas.safe import escape_markdown
+from atlas.schema import Lang
+from ui.state import get_atlas
+
+
+def page_param(name: str) -> str:
+    """The value `name` had in the URL the session opened with ("" when absent).
+
+    The shared sidebar rewrites the URL to its own filters on every run, so a page reads its own
+    parameter (``zones=``, ``dept=``) from the copy `ui.state.restore_from_url` keeps.
+    """
+    return str(st.session_state.get("_url_params", {}).get(name, ""))
+
+
+def set_page_param(name: str, value: str) -> None:
+    """Mirror a page's own choice in the URL (after the sidebar wrote its filters), or drop it when empty."""
+    if value:
+        st.query_params[name] = value
+    elif name in st.query_params:
+        del st.query_params[name]
+
+
+@st.cache_resource(show_spinner=False)
+def cached_gap_matrix() -> pd.DataFrame:
+    """`gap_matrix_long` of the whole atlas, once per server (read-only)."""
+    return gap_matrix_long(get_atlas())
+
+
+@st.cache_resource(show_spinner=False)
+def cached_quality_flags() -> pd.DataFrame:
+    """`quality_flags` of the whole atlas, once per server (read-only)."""
+    return quality_flags(get_atlas())
+
+
+def quality_overlay(view: Atlas, lang: Lang) -> folium.FeatureGroup:
+    """The map's data-quality layer: flags of the whole atlas, narrowed to the records `view` shows."""
+    flags = flags_in_view(cached_quality_flags(), view)
+    return quality_group(flags, lang=lang, names=record_names(view, lang))
+
+
+def target_card(row: dict[str, Any], lang: Lang) -> None:
+    """One target: indicator, goal, section, then a progress bar, met / not met, or "no data" with the note."""
+    with st.container(border=True):
+        goal = f"{row['operator']} {row['value']:g} {row['unit']}"
+        st.markdown(
+            f"**{escape_markdown(row[f'indicator_{lang}'])}** · {escape_markdown(goal)} "
+            f"({int(row['target_year'])}) · {escape_markdown(row['policy_section'])}"
+        )
+        values = {"latest": row["latest_value"], "value": row["value"], "unit": escape_markdown(row["unit"])}
+        year = "" if pd.isna(row["latest_year"]) else f"{int(row['latest_year'])}"
+        if row["status"] == "no-data":
+            note = escape_markdown(row["latest_note"])
+            st.caption(f"**{t('no_data', lang)}** · {note}" if note else f"**{t('no_data', lang)}**")
+        elif row["status"] == "progress":
+            st.progress(
+                min(1.0, max(0.0, float(row["progress"]))), text=t("target_progress", lang, year=year, **values)
+            )
+        elif row["status"] == "met":
+            st.success(t("target_met", lang, year=year, **values))
+        else:
+            st.warning(t("target_not_met", lang, year=year, **values))
