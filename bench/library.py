@@ -145,15 +145,16 @@ def _profile_export_s(atlas: Atlas) -> dict[str, float]:
     return times
 
 
-def write_naive_html(n: int, data_dir: Path) -> Path | None:
-    """The naive baseline's HTML: Marker per point up to 10k, MarkerCluster at 100k; none above."""
+def write_naive_html(n: int, data_dir: Path, *, cluster: bool | None = None) -> Path | None:
+    """The naive baseline's HTML: Marker per point up to 10k, MarkerCluster at 100k (or as `cluster` says)."""
     if n > 100_000:
         return None
     import pandas as pd
 
     from bench.chromium import naive_html
 
+    clustered = n > 10_000 if cluster is None else cluster
     frame = pd.read_csv(data_dir / "projects" / "projects.csv", usecols=["lon", "lat"])
-    path = OUT / "html" / f"naive-{n}.html"
-    path.write_text(naive_html(frame["lon"].tolist(), frame["lat"].tolist(), cluster=n > 10_000), encoding="utf-8")
+    path = OUT / "html" / f"naive-{n}-{'cluster' if clustered else 'marker'}.html"
+    path.write_text(naive_html(frame["lon"].tolist(), frame["lat"].tolist(), cluster=clustered), encoding="utf-8")
     return path
