@@ -69,7 +69,9 @@ def add_search_text(frame: pd.DataFrame) -> pd.DataFrame:
     for start in range(0, len(frame), _ROWS):
         keys.append(_keys(frame.iloc[start:start + _ROWS]))
         pa.default_memory_pool().release_unused()
-    joined = pa.chunked_array(keys, type=pa.large_string())
+    joined = pa.concat_arrays(keys) if len(keys) > 1 else keys[0]  # one chunk: see `atlas.tables.one_chunk`
+    del keys
+    pa.default_memory_pool().release_unused()
     out["search_text"] = pd.Series(pd.array(joined, dtype=str), index=frame.index)
     return out
 
