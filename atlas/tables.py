@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -58,7 +59,8 @@ def read_csv_table(
     # Column-wise (not cell-wise `frame.map`): a million-row registry strips in seconds, not minutes.
     for c in frame.columns:
         frame[c] = frame[c].str.strip()
-    return share_repeated_text(frame.reset_index(drop=True)), problems
+    frame = frame.reset_index(drop=True)
+    return share_repeated_text(frame), problems
 
 
 def share_repeated_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -71,19 +73,28 @@ def share_repeated_text(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if len(frame) < SHARED_TEXT_MIN_ROWS:
         return frame
-    for c in frame.columns:
-        if frame[c].dtype == object or not pd.api.types.is_string_dtype(frame[c].dtype):
-            continue
-        # The first rows decide cheaply that names, ids and numbers are not repetitive (factorising them costs ~100 MB).
-        if frame[c].iloc[:SHARED_TEXT_MIN_ROWS].nunique() <= SHARED_TEXT_MAX_RATIO * SHARED_TEXT_MIN_ROWS:
-            codes, uniques = pd.factorize(frame[c], use_na_sentinel=False)
-            if len(uniques) <= SHARED_TEXT_MAX_RATIO * len(frame):
-                frame[c] = pd.Series(np.asarray(uniques, dtype=object)[codes], index=frame.index, dtype=object)
-                pa.default_memory_pool().release_unused()
-                continue
-        frame[c] = one_chunk(frame[c])
-        pa.default_memory_pool().release_unused()  # hand each replaced column's buffers back before the next
-    return frame
+    columns = {}
+    for c in list(frame.columns):  # popped one by one, so each replaced column is freed before the next is made
+        columns[c] = _shared_or_one_chunk(frame.pop(c))
+        _release()
+    return pd.DataFrame(columns, index=frame.index, copy=False)
+
+
+def _shared_or_one_chunk(values: pd.Series) -> pd.Series:
+    if values.dtype == object or not pd.api.types.is_string_dtype(values.dtype):
+        return values
+    # The first rows decide cheaply that names, ids and numbers are not repetitive (factorising them costs ~100 MB).
+    if values.iloc[:SHARED_TEXT_MIN_ROWS].nunique() <= SHARED_TEXT_MAX_RATIO * SHARED_TEXT_MIN_ROWS:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        if len(uniques) <= SHARED_TEXT_MAX_RATIO * len(values):
+            return pd.Series(np.asarray(uniques, dtype=object)[codes], index=values.index, dtype=object)
+    return one_chunk(values)
+
+
+def _release() -> None:
+    """Free a replaced column now: pandas keeps it in reference cycles until a collection, Arrow in its pool."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
 
 
 def one_chunk(values: pd.Series) -> pd.Series:
