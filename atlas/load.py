@@ -132,7 +132,7 @@ def _read_boundaries(path: Path, *, label: str) -> tuple[gpd.GeoDataFrame, list[
 
 def build_atlas(raw: RawData) -> Atlas:
     """Type the validated text tables: numbers, lists, point geometries (lon/lat, EPSG:4326)."""
-    t = {name: frame.copy() for name, frame in raw.tables.items()}
+    t = {name: frame.copy(deep=False) for name, frame in raw.tables.items()}
     for name in POINT_TABLES:
         for column in ("lon", "lat", "uncertainty_km"):
             t[name][column] = parse_numbers(t[name], column, label=name)[0]

@@ -61,7 +61,7 @@ def add_search_text(frame: pd.DataFrame) -> pd.DataFrame:
     with Python only once per distinct non-ASCII value, so a million-row registry takes seconds; and
     `_ROWS` rows at a time, handing Arrow's freed buffers back after each, so its temporaries stay small.
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: the new column never touches `frame`
     if not len(frame):
         out["search_text"] = pd.Series([], dtype=str)
         return out

@@ -8,8 +8,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from atlas import settings
-from atlas.errors import AtlasError, DataValidationError, Problem
-from atlas.load import load_atlas, load_atlas_with_problems
+from atlas.errors import AtlasError, DataValidationError, Problem, raise_if_any
+from atlas.load import load_atlas_with_problems
 from atlas.model import Atlas
 from atlas.query import Filters
 from atlas.schema import Lang, ProjectStatus
@@ -35,14 +35,23 @@ LANG_KEY: Final[str] = "view_lang"
 
 
 @st.cache_resource(show_spinner=False)
+def _loaded() -> tuple[Atlas | None, list[Problem]]:
+    """One load per server for the atlas and the data page's problems (a 10⁶-row registry loaded twice is GBs)."""
+    return load_atlas_with_problems(settings.data_dir())
+
+
 def _cached_atlas() -> Atlas:
-    return load_atlas()
+    atlas, problems = _loaded()
+    if atlas is None:
+        _loaded.clear()  # as before the load was shared: invalid data is read again on the next run
+    raise_if_any(problems)
+    assert atlas is not None  # no error-severity problem means every table was built
+    return atlas
 
 
-@st.cache_resource(show_spinner=False)
 def validation_problems() -> list[Problem]:
     """Errors and warnings of the data folder, checked once per server like the atlas itself."""
-    return load_atlas_with_problems(settings.data_dir())[1]
+    return _loaded()[1]
 
 
 def get_atlas() -> Atlas:
