@@ -12,9 +12,10 @@ import pyogrio
 
 from atlas import schema, settings
 from atlas.errors import Problem, raise_if_any
+from atlas.memory import release_freed_memory
 from atlas.model import Atlas
 from atlas.search_text import add_search_text
-from atlas.tables import parse_lists, parse_numbers, read_csv_table, row_number
+from atlas.tables import SHARED_TEXT_MIN_ROWS, parse_lists, parse_numbers, read_csv_table, row_number
 from atlas.validate import validate_raw_data
 
 BOUNDARY_LAYERS: Final[tuple[str, ...]] = ("province", "prefectures", "counties")
@@ -64,10 +65,17 @@ def load_atlas_with_problems(data_dir: Path | None = None) -> tuple[Atlas | None
     """Like `load_atlas`, but return the problems (errors and warnings) instead of raising."""
     root = data_dir or settings.data_dir()
     raw, problems = read_raw_data(root)
+    # A big registry's temporaries (hundreds of MB) go back to the system between steps, not after all of them.
+    release = release_freed_memory if len(raw.tables["projects"]) >= SHARED_TEXT_MIN_ROWS else lambda: None
+    release()
     problems += validate_raw_data(raw)
+    release()
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return build_atlas(raw), problems
+    atlas = build_atlas(raw)
+    del raw
+    release()
+    return atlas, problems
 
 
 def read_raw_data(root: Path, *, projects: pd.DataFrame | None = None) -> tuple[RawData, list[Problem]]:

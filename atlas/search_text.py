@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Final
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -76,14 +77,52 @@ def add_search_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def key_contains(frame: pd.DataFrame, word: str) -> np.ndarray:
+    """Rows whose full search key contains `word` (normalised, without whitespace), as ``word in key`` decides.
+
+    The `search_text` column leaves out the parts of shared-text columns (`_in_column`); they are
+    decided here once per distinct value. A whitespace-free word lies inside one part of the key
+    or is the "|" of a " | " between two parts, so checking the parts one by one gives the same rows.
+    """
+    found = frame["search_text"].str.contains(word, regex=False).to_numpy(dtype=bool, copy=True)
+    shared = [c for c in SEARCHED_COLUMNS if c in frame.columns and not _in_column(frame, c)]
+    if not shared:
+        return found
+    parts = np.zeros(len(frame), dtype=np.int64)
+    for c in shared:
+        codes, distinct = pd.factorize(frame[c], use_na_sentinel=False)
+        text = _arrow_text(pd.Series(distinct, dtype=object))
+        present = (pc.not_equal(text, "")).to_numpy(zero_copy_only=False)
+        folded = [_folded(text)] + ([_folded(_per_distinct(text, pinyin_keys))] if c in PINYIN_COLUMNS else [])
+        for values in folded:
+            found |= np.asarray([word in v for v in values.to_pylist()], dtype=bool)[codes]
+            parts += present[codes]
+    if word == "|":
+        columns = [c for c in SEARCHED_COLUMNS if c in frame.columns and _in_column(frame, c)]
+        in_column = sum((_present_parts(frame, c) for c in columns), np.zeros(len(frame), dtype=np.int64))
+        found |= in_column + parts >= 2
+    return found
+
+
+def _in_column(frame: pd.DataFrame, column: str) -> bool:
+    """Whether `column`'s parts are in the `search_text` column: not for shared text (`atlas.tables`), whose
+    pointers cost 8 bytes a row where its repeated key parts would cost ~150 (a million projects: 150 MB)."""
+    return bool(frame[column].dtype != object)
+
+
+def _present_parts(frame: pd.DataFrame, column: str) -> np.ndarray:
+    present = (frame[column].astype(str) != "").to_numpy(dtype=np.int64)
+    return present * (2 if column in PINYIN_COLUMNS else 1)
+
+
 def _keys(frame: pd.DataFrame) -> pa.Array:
     parts = []
     for c in SEARCHED_COLUMNS:
-        if c in frame.columns:
+        if c in frame.columns and _in_column(frame, c):
             text = _arrow_text(frame[c])
             parts.append((text, _folded(text)))
     for c in PINYIN_COLUMNS:
-        if c in frame.columns:
+        if c in frame.columns and _in_column(frame, c):
             text = _arrow_text(frame[c])
             parts.append((text, _folded(_per_distinct(text, pinyin_keys))))
     text = pa.large_string()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -14,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from atlas.errors import Problem
+from atlas.memory import release_freed_memory
 from atlas.schema import LIST_SEPARATOR
 
 FIRST_DATA_ROW = 2
@@ -76,7 +76,7 @@ def share_repeated_text(frame: pd.DataFrame) -> pd.DataFrame:
     columns = {}
     for c in list(frame.columns):  # popped one by one, so each replaced column is freed before the next is made
         columns[c] = _shared_or_one_chunk(frame.pop(c))
-        _release()
+        release_freed_memory()  # each replaced column is freed before the next is made
     return pd.DataFrame(columns, index=frame.index, copy=False)
 
 
@@ -89,12 +89,6 @@ def _shared_or_one_chunk(values: pd.Series) -> pd.Series:
         if len(uniques) <= SHARED_TEXT_MAX_RATIO * len(values):
             return pd.Series(np.asarray(uniques, dtype=object)[codes], index=values.index, dtype=object)
     return one_chunk(values)
-
-
-def _release() -> None:
-    """Free a replaced column now: pandas keeps it in reference cycles until a collection, Arrow in its pool."""
-    gc.collect()
-    pa.default_memory_pool().release_unused()
 
 
 def one_chunk(values: pd.Series) -> pd.Series:

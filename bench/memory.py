@@ -10,7 +10,6 @@ sessions, the browser's component payloads) is `bench.app`'s; this is the librar
 from __future__ import annotations
 
 import argparse
-import gc
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -18,12 +17,12 @@ from time import perf_counter
 from typing import Any
 
 import folium
-import pyarrow as pa
 
 from atlas.errors import raise_if_any
 from atlas.listing import map_listing
 from atlas.load import build_atlas, read_raw_data
 from atlas.map_scale import DEFAULT_VIEW, MapView, project_group_for_view
+from atlas.memory import release_freed_memory
 from atlas.project_index import count_by_cluster, index_of
 from atlas.query import Filters, filtered_atlas
 from atlas.schema import Layer
@@ -61,17 +60,19 @@ def main(argv: list[str] | None = None) -> None:
 
     def read() -> None:
         state["raw"], state["problems"] = read_raw_data(data_dir)
+        release_freed_memory()  # as load_atlas_with_problems does for a big registry
 
     def validate() -> None:
         state["problems"] += validate_raw_data(state["raw"])
         raise_if_any(state["problems"])
+        release_freed_memory()
 
     def build() -> None:
         state["atlas"] = build_atlas(state.pop("raw"))
+        release_freed_memory()
 
     def collect() -> None:
-        gc.collect()
-        pa.default_memory_pool().release_unused()
+        release_freed_memory()
 
     def index() -> None:
         index_of(state["atlas"].projects)
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     step("read files", read)
     step("validate", validate)
     step("build atlas (raw dropped)", build)
-    step("gc", collect)
+    step("release freed memory", collect)
     step("project index", index)
     step("filtered view + legend counts", view)
     step("project layer, whole province (bins)", layer(DEFAULT_VIEW))
