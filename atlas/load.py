@@ -72,8 +72,9 @@ def load_atlas_with_problems(data_dir: Path | None = None) -> tuple[Atlas | None
     release()
     if any(p.severity == "error" for p in problems):
         return None, problems
-    atlas = build_atlas(raw)
-    del raw
+    handed_over = [raw]
+    del raw  # build_atlas then holds the only reference and drops the text it typed (numbers, lists) as it goes
+    atlas = build_atlas(handed_over.pop())
     release()
     return atlas, problems
 
@@ -141,6 +142,8 @@ def _read_boundaries(path: Path, *, label: str) -> tuple[gpd.GeoDataFrame, list[
 def build_atlas(raw: RawData) -> Atlas:
     """Type the validated text tables: numbers, lists, point geometries (lon/lat, EPSG:4326)."""
     t = {name: frame.copy(deep=False) for name, frame in raw.tables.items()}
+    boundaries = raw.boundaries
+    del raw  # when the caller handed it over, the text columns replaced below are freed as they are replaced
     for name in POINT_TABLES:
         for column in ("lon", "lat", "uncertainty_km"):
             t[name][column] = parse_numbers(t[name], column, label=name)[0]
@@ -159,9 +162,9 @@ def build_atlas(raw: RawData) -> Atlas:
     t["chains"]["position"] = t["chains"]["position"].astype(int)
     points = {name: _to_points(add_search_text(t[name])) for name in POINT_TABLES}
     return Atlas(
-        province=raw.boundaries["province"],
-        prefectures=raw.boundaries["prefectures"],
-        counties=raw.boundaries["counties"],
+        province=boundaries["province"],
+        prefectures=boundaries["prefectures"],
+        counties=boundaries["counties"],
         zones=points["zones"],
         zone_roles=t["zone_roles"],
         cluster_types=t["cluster_types"],

@@ -10,8 +10,9 @@ from streamlit.runtime.pages_manager import PagesManager
 from atlas import settings
 from atlas.errors import AtlasError, DataValidationError, Problem, raise_if_any
 from atlas.load import load_atlas_with_problems
+from atlas.memory import release_freed_memory
 from atlas.model import Atlas
-from atlas.query import Filters
+from atlas.query import Filters, filtered_atlas
 from atlas.schema import Lang, ProjectStatus
 
 FILTER_PARAMS: Final[dict[str, str]] = {
@@ -47,6 +48,26 @@ def _cached_atlas() -> Atlas:
     raise_if_any(problems)
     assert atlas is not None  # no error-severity problem means every table was built
     return atlas
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _cached_view(fields: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], str]
+                 ) -> Atlas:
+    view = filtered_atlas(_cached_atlas(), Filters(*fields))
+    release_freed_memory()
+    return view
+
+
+def filtered_view(atlas: Atlas, filters: Filters) -> Atlas:
+    """`filtered_atlas` of the server's atlas, shared by reruns and sessions with the same filters (read-only).
+
+    Every pan of a big map reruns the page: a fresh view each time (a 10⁶-row registry: ~200 MB,
+    freed only when the previous run's cycles are collected) would stack up; a shared one is built once.
+    """
+    if filters.is_empty or atlas is not _cached_atlas():
+        return filtered_atlas(atlas, filters)
+    return _cached_view((filters.cluster_types, filters.zones, filters.prefectures, filters.stages, filters.statuses,
+                         filters.text))
 
 
 def validation_problems() -> list[Problem]:
