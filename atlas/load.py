@@ -12,9 +12,10 @@ import pyogrio
 
 from atlas import schema, settings
 from atlas.errors import Problem, raise_if_any
+from atlas.memory import release_freed_memory
 from atlas.model import Atlas
 from atlas.search_text import add_search_text
-from atlas.tables import parse_lists, parse_numbers, read_csv_table, row_number
+from atlas.tables import SHARED_TEXT_MIN_ROWS, parse_lists, parse_numbers, read_csv_table, row_number
 from atlas.validate import validate_raw_data
 
 BOUNDARY_LAYERS: Final[tuple[str, ...]] = ("province", "prefectures", "counties")
@@ -64,10 +65,18 @@ def load_atlas_with_problems(data_dir: Path | None = None) -> tuple[Atlas | None
     """Like `load_atlas`, but return the problems (errors and warnings) instead of raising."""
     root = data_dir or settings.data_dir()
     raw, problems = read_raw_data(root)
+    # A big registry's temporaries (hundreds of MB) go back to the system between steps, not after all of them.
+    release = release_freed_memory if len(raw.tables["projects"]) >= SHARED_TEXT_MIN_ROWS else lambda: None
+    release()
     problems += validate_raw_data(raw)
+    release()
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return build_atlas(raw), problems
+    handed_over = [raw]
+    del raw  # build_atlas then holds the only reference and drops the text it typed (numbers, lists) as it goes
+    atlas = build_atlas(handed_over.pop())
+    release()
+    return atlas, problems
 
 
 def read_raw_data(root: Path, *, projects: pd.DataFrame | None = None) -> tuple[RawData, list[Problem]]:
@@ -132,7 +141,9 @@ def _read_boundaries(path: Path, *, label: str) -> tuple[gpd.GeoDataFrame, list[
 
 def build_atlas(raw: RawData) -> Atlas:
     """Type the validated text tables: numbers, lists, point geometries (lon/lat, EPSG:4326)."""
-    t = {name: frame.copy() for name, frame in raw.tables.items()}
+    t = {name: frame.copy(deep=False) for name, frame in raw.tables.items()}
+    boundaries = raw.boundaries
+    del raw  # when the caller handed it over, the text columns replaced below are freed as they are replaced
     for name in POINT_TABLES:
         for column in ("lon", "lat", "uncertainty_km"):
             t[name][column] = parse_numbers(t[name], column, label=name)[0]
@@ -151,9 +162,9 @@ def build_atlas(raw: RawData) -> Atlas:
     t["chains"]["position"] = t["chains"]["position"].astype(int)
     points = {name: _to_points(add_search_text(t[name])) for name in POINT_TABLES}
     return Atlas(
-        province=raw.boundaries["province"],
-        prefectures=raw.boundaries["prefectures"],
-        counties=raw.boundaries["counties"],
+        province=boundaries["province"],
+        prefectures=boundaries["prefectures"],
+        counties=boundaries["counties"],
         zones=points["zones"],
         zone_roles=t["zone_roles"],
         cluster_types=t["cluster_types"],

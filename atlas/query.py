@@ -12,7 +12,7 @@ from atlas import schema
 from atlas.errors import AtlasError
 from atlas.model import Atlas
 from atlas.project_index import ProjectIndex, index_of, remember_subset
-from atlas.search_text import normalise_query
+from atlas.search_text import key_contains, normalise_query
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ def text_mask(frame: pd.DataFrame, text: str) -> np.ndarray:
     if not words or "search_text" not in frame.columns:
         return mask
     for word in words:
-        mask &= frame["search_text"].str.contains(word, regex=False).to_numpy(dtype=bool)
+        mask &= key_contains(frame, word)
     return mask
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Final
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -61,7 +62,7 @@ def add_search_text(frame: pd.DataFrame) -> pd.DataFrame:
     with Python only once per distinct non-ASCII value, so a million-row registry takes seconds; and
     `_ROWS` rows at a time, handing Arrow's freed buffers back after each, so its temporaries stay small.
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: the new column never touches `frame`
     if not len(frame):
         out["search_text"] = pd.Series([], dtype=str)
         return out
@@ -69,19 +70,59 @@ def add_search_text(frame: pd.DataFrame) -> pd.DataFrame:
     for start in range(0, len(frame), _ROWS):
         keys.append(_keys(frame.iloc[start:start + _ROWS]))
         pa.default_memory_pool().release_unused()
-    joined = pa.chunked_array(keys, type=pa.large_string())
+    joined = pa.concat_arrays(keys) if len(keys) > 1 else keys[0]  # one chunk: see `atlas.tables.one_chunk`
+    del keys
+    pa.default_memory_pool().release_unused()
     out["search_text"] = pd.Series(pd.array(joined, dtype=str), index=frame.index)
     return out
+
+
+def key_contains(frame: pd.DataFrame, word: str) -> np.ndarray:
+    """Rows whose full search key contains `word` (normalised, without whitespace), as ``word in key`` decides.
+
+    The `search_text` column leaves out the parts of shared-text columns (`_in_column`); they are
+    decided here once per distinct value. A whitespace-free word lies inside one part of the key
+    or is the "|" of a " | " between two parts, so checking the parts one by one gives the same rows.
+    """
+    found = frame["search_text"].str.contains(word, regex=False).to_numpy(dtype=bool, copy=True)
+    shared = [c for c in SEARCHED_COLUMNS if c in frame.columns and not _in_column(frame, c)]
+    if not shared:
+        return found
+    parts = np.zeros(len(frame), dtype=np.int64)
+    for c in shared:
+        codes, distinct = pd.factorize(frame[c], use_na_sentinel=False)
+        text = _arrow_text(pd.Series(distinct, dtype=object))
+        present = (pc.not_equal(text, "")).to_numpy(zero_copy_only=False)
+        folded = [_folded(text)] + ([_folded(_per_distinct(text, pinyin_keys))] if c in PINYIN_COLUMNS else [])
+        for values in folded:
+            found |= np.asarray([word in v for v in values.to_pylist()], dtype=bool)[codes]
+            parts += present[codes]
+    if word == "|":
+        columns = [c for c in SEARCHED_COLUMNS if c in frame.columns and _in_column(frame, c)]
+        in_column = sum((_present_parts(frame, c) for c in columns), np.zeros(len(frame), dtype=np.int64))
+        found |= in_column + parts >= 2
+    return found
+
+
+def _in_column(frame: pd.DataFrame, column: str) -> bool:
+    """Whether `column`'s parts are in the `search_text` column: not for shared text (`atlas.tables`), whose
+    pointers cost 8 bytes a row where its repeated key parts would cost ~150 (a million projects: 150 MB)."""
+    return bool(frame[column].dtype != object)
+
+
+def _present_parts(frame: pd.DataFrame, column: str) -> np.ndarray:
+    present = (frame[column].astype(str) != "").to_numpy(dtype=np.int64)
+    return present * (2 if column in PINYIN_COLUMNS else 1)
 
 
 def _keys(frame: pd.DataFrame) -> pa.Array:
     parts = []
     for c in SEARCHED_COLUMNS:
-        if c in frame.columns:
+        if c in frame.columns and _in_column(frame, c):
             text = _arrow_text(frame[c])
             parts.append((text, _folded(text)))
     for c in PINYIN_COLUMNS:
-        if c in frame.columns:
+        if c in frame.columns and _in_column(frame, c):
             text = _arrow_text(frame[c])
             parts.append((text, _folded(_per_distinct(text, pinyin_keys))))
     text = pa.large_string()

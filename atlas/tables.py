@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from atlas.errors import Problem
+from atlas.memory import release_freed_memory
 from atlas.schema import LIST_SEPARATOR
 
 FIRST_DATA_ROW = 2
@@ -21,6 +22,10 @@ FIRST_DATA_ROW = 2
 AS_OF_PATTERN = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 ARROW_CSV_MIN_BYTES = 4_000_000
 """CSV files from this size on (a registry of ~10 000 rows) are read by Arrow; smaller ones by pandas' parser."""
+SHARED_TEXT_MIN_ROWS = 20_000
+"""Tables from this many rows on keep their repetitive text columns as shared Python strings (`share_repeated_text`)."""
+SHARED_TEXT_MAX_RATIO = 0.02
+"""A column is repetitive when it has at most this many distinct values per row (status, source, county, ...)."""
 
 
 def read_csv_table(
@@ -54,7 +59,50 @@ def read_csv_table(
     # Column-wise (not cell-wise `frame.map`): a million-row registry strips in seconds, not minutes.
     for c in frame.columns:
         frame[c] = frame[c].str.strip()
-    return frame.reset_index(drop=True), problems
+    frame = frame.reset_index(drop=True)
+    return share_repeated_text(frame), problems
+
+
+def share_repeated_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with each repetitive text column (few distinct values) as object cells sharing one string per value.
+
+    A million-row registry repeats its status, stage, county, source or company in every row: Arrow
+    stores each copy's bytes (17-70 MB a column), and every filtered view copies them again; shared
+    Python strings cost one pointer a row, in the atlas and in each view. Values and text behaviour
+    stay the same (the column is object instead of str); small tables are left alone.
+    """
+    if len(frame) < SHARED_TEXT_MIN_ROWS:
+        return frame
+    columns = {}
+    for c in list(frame.columns):  # popped one by one, so each replaced column is freed before the next is made
+        columns[c] = _shared_or_one_chunk(frame.pop(c))
+        release_freed_memory()  # each replaced column is freed before the next is made
+    return pd.DataFrame(columns, index=frame.index, copy=False)
+
+
+def _shared_or_one_chunk(values: pd.Series) -> pd.Series:
+    if values.dtype == object or not pd.api.types.is_string_dtype(values.dtype):
+        return values
+    # The first rows decide cheaply that names, ids and numbers are not repetitive (factorising them costs ~100 MB).
+    if values.iloc[:SHARED_TEXT_MIN_ROWS].nunique() <= SHARED_TEXT_MAX_RATIO * SHARED_TEXT_MIN_ROWS:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        if len(uniques) <= SHARED_TEXT_MAX_RATIO * len(values):
+            return pd.Series(np.asarray(uniques, dtype=object)[codes], index=values.index, dtype=object)
+    return one_chunk(values)
+
+
+def one_chunk(values: pd.Series) -> pd.Series:
+    """An Arrow-backed text column held as one Arrow array instead of the reader's many chunks.
+
+    Arrow's `take` concatenates a chunked column before taking rows, so each filtered view of a
+    chunked million-row column would briefly cost the whole column again (~400 MB for the search keys).
+    """
+    if values.dtype == object or not pd.api.types.is_string_dtype(values.dtype):
+        return values
+    chunked = pa.chunked_array(pa.array(values.array))
+    if chunked.num_chunks <= 1:
+        return values
+    return pd.Series(pd.array(chunked.combine_chunks(), dtype=values.dtype), index=values.index, name=values.name)
 
 
 def _read_large_csv(path: Path) -> pd.DataFrame | None:

@@ -8,16 +8,15 @@ from atlas.i18n import localise_frame, t
 from atlas.listing import map_listing
 from atlas.mapping import BASEMAPS
 from atlas.pick import card_rows, pick_record
-from atlas.query import filtered_atlas
 from atlas.schema import Layer, label
 from atlas.settings import MAP_TABLE_MAX_ROWS
 from ui.cards import legend_filter, render_card
 from ui.map_view import show_map
 from ui.planning import quality_overlay
-from ui.state import page_context
+from ui.state import filtered_view, page_context
 
 atlas, filters, lang = page_context()
-view = filtered_atlas(atlas, filters)
+view = filtered_view(atlas, filters)
 st.title(t("app_title", lang))
 st.caption(
     t(

@@ -6,14 +6,13 @@ import streamlit as st
 
 from atlas.export import layer_to_bytes, tables_to_xlsx_bytes
 from atlas.i18n import localise_frame, project_columns, t
-from atlas.query import filtered_atlas
 from atlas.schema import Layer
 from ui.downloads import Download, download_row
 from ui.map_view import show_map
-from ui.state import page_context
+from ui.state import filtered_view, page_context
 
 atlas, filters, lang = page_context()
-view = filtered_atlas(atlas, filters)
+view = filtered_view(atlas, filters)
 st.title(t("page_projects", lang))
 st.caption(t("projects_count", lang, n=len(view.projects), total=len(atlas.projects)))
 

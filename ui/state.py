@@ -8,10 +8,11 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from atlas import settings
-from atlas.errors import AtlasError, DataValidationError, Problem
-from atlas.load import load_atlas, load_atlas_with_problems
+from atlas.errors import AtlasError, DataValidationError, Problem, raise_if_any
+from atlas.load import load_atlas_with_problems
+from atlas.memory import release_freed_memory
 from atlas.model import Atlas
-from atlas.query import Filters
+from atlas.query import Filters, filtered_atlas
 from atlas.schema import Lang, ProjectStatus
 
 FILTER_PARAMS: Final[dict[str, str]] = {
@@ -35,14 +36,43 @@ LANG_KEY: Final[str] = "view_lang"
 
 
 @st.cache_resource(show_spinner=False)
+def _loaded() -> tuple[Atlas | None, list[Problem]]:
+    """One load per server for the atlas and the data page's problems (a 10⁶-row registry loaded twice is GBs)."""
+    return load_atlas_with_problems(settings.data_dir())
+
+
 def _cached_atlas() -> Atlas:
-    return load_atlas()
+    atlas, problems = _loaded()
+    if atlas is None:
+        _loaded.clear()  # as before the load was shared: invalid data is read again on the next run
+    raise_if_any(problems)
+    assert atlas is not None  # no error-severity problem means every table was built
+    return atlas
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _cached_view(fields: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], str]
+                 ) -> Atlas:
+    view = filtered_atlas(_cached_atlas(), Filters(*fields))
+    release_freed_memory()
+    return view
+
+
+def filtered_view(atlas: Atlas, filters: Filters) -> Atlas:
+    """`filtered_atlas` of the server's atlas, shared by reruns and sessions with the same filters (read-only).
+
+    Every pan of a big map reruns the page: a fresh view each time (a 10⁶-row registry: ~200 MB,
+    freed only when the previous run's cycles are collected) would stack up; a shared one is built once.
+    """
+    if filters.is_empty or atlas is not _cached_atlas():
+        return filtered_atlas(atlas, filters)
+    return _cached_view((filters.cluster_types, filters.zones, filters.prefectures, filters.stages, filters.statuses,
+                         filters.text))
+
+
 def validation_problems() -> list[Problem]:
     """Errors and warnings of the data folder, checked once per server like the atlas itself."""
-    return load_atlas_with_problems(settings.data_dir())[1]
+    return _loaded()[1]
 
 
 def get_atlas() -> Atlas:
