@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Final
 
 from fpdf.enums import TextMode
+from fpdf.fonts import TTFFont
 
 from atlas.errors import AtlasError
 from atlas.model import Atlas
@@ -90,8 +91,9 @@ class _Sheet:
         self.pdf, self.family = FPDF(orientation="P", unit="mm", format="A4"), font.family
         self.pdf.add_font(font.family, "", font.regular, collection_font_number=_face_index(font.regular, font.family))
         for embedded in self.pdf.fonts.values():
-            # fpdf2 embeds only the subset's CFF table; bounds recomputed for the discarded whole font are wasted
-            getattr(embedded, "ttfont").recalcBBoxes = False
+            if isinstance(embedded, TTFFont):
+                # fpdf2 embeds the subset's CFF table only: bounds recomputed for the discarded whole font are wasted
+                embedded.ttfont.recalcBBoxes = False
         self.pdf.set_margins(MARGIN_X, MARGIN_Y, MARGIN_X)
         self.pdf.set_auto_page_break(False)
         self.pdf.set_title(title)
