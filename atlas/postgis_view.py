@@ -33,10 +33,10 @@ from atlas.settings import MAP_BIN_CELL_PX
 POINT_COLUMNS: Final[tuple[str, ...]] = ("id", "lon", "lat")
 """What `viewport_points` returns: the id and the typed WGS84 position (from ``geom``)."""
 
-_IN_BOX: Final[str] = (
-    "geom && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)"
-    " AND ST_X(geom) BETWEEN %(west)s AND %(east)s AND ST_Y(geom) BETWEEN %(south)s AND %(north)s"
-)
+_BOX: Final[str] = "geom && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)"
+"""Answered by the GiST index; float4 boxes rounded outwards, so it may keep points up to ~1 m outside."""
+_EXACT: Final[str] = "{x} BETWEEN %(west)s AND %(east)s AND {y} BETWEEN %(south)s AND %(north)s"
+_IN_BOX: Final[str] = _BOX + " AND " + _EXACT.format(x="ST_X(geom)", y="ST_Y(geom)")
 _FILTERS: Final[dict[str, str]] = {
     "cluster_types": "string_to_array(replace(cluster_types, ' ', ''), %(sep)s) && %(cluster_types)s::text[]",
     "zones": "zone_id = ANY(%(zones)s::text[])",
@@ -49,8 +49,11 @@ _MERCATOR_Y: Final[str] = (
 )
 
 
-def where_clause(view: MapView, filters: Filters) -> tuple[str, dict[str, Any]]:
+def where_clause(view: MapView, filters: Filters, *, exact: bool = True) -> tuple[str, dict[str, Any]]:
     """The WHERE text (fixed SQL, named placeholders) and its parameters for the view's box and `filters`.
+
+    ``exact=False`` leaves out the exact range test (the caller applies it): the planner then estimates
+    the rows from the geometry statistics instead of guessing a handful, and aggregates in parallel.
 
     Raises
     ------
@@ -61,7 +64,7 @@ def where_clause(view: MapView, filters: Filters) -> tuple[str, dict[str, Any]]:
         raise ValueError("free-text search is not answered in the database; filter the loaded registry instead")
     params: dict[str, Any] = {"west": float(view.west), "south": float(view.south),
                               "east": float(view.east), "north": float(view.north), "sep": LIST_SEPARATOR}
-    parts = [_IN_BOX]
+    parts = [_IN_BOX if exact else _BOX]
     for field, predicate in _FILTERS.items():
         chosen: tuple[str, ...] = getattr(filters, field)
         if chosen:
@@ -98,17 +101,23 @@ def viewport_bins(conn: psycopg.Connection[Any], view: MapView, filters: Filters
 
     The same cells, counts and order as ``bin_points(lon, lat, zoom=zoom, cell_px=cell_px)`` of those projects.
     """
-    where, params = where_clause(view, filters)
-    params.update(size=TILE_PX * 2.0**zoom, cell=float(cell_px), clamp=MAX_LATITUDE)
-    query = (
-        "SELECT ix, iy, count(*) FROM ("
-        " SELECT floor((x + 180.0) / 360.0 * %(size)s / %(cell)s)::bigint AS ix,"
-        f"  floor({_MERCATOR_Y} / %(cell)s)::bigint AS iy"
-        " FROM (SELECT ST_X(geom) AS x,"
-        "  sin(radians(least(greatest(ST_Y(geom), -%(clamp)s), %(clamp)s))) AS s"
-        f"  FROM projects WHERE {where}) AS p"
-        ") AS c GROUP BY ix, iy ORDER BY ix, iy"
-    )
+    query, params = bins_query(view, filters, zoom=zoom, cell_px=cell_px)
     rows = conn.execute(query, params).fetchall()
     cells = np.array(rows, dtype=np.int64).reshape(-1, 3)
     return Bins(zoom, cell_px, cells[:, 0], cells[:, 1], cells[:, 2])
+
+
+def bins_query(view: MapView, filters: Filters, *, zoom: int, cell_px: int) -> tuple[str, dict[str, Any]]:
+    """`viewport_bins`' SQL and parameters (for EXPLAIN in tests and benchmarks)."""
+    where, params = where_clause(view, filters, exact=False)
+    params.update(size=TILE_PX * 2.0**zoom, cell=float(cell_px), clamp=MAX_LATITUDE)
+    inside = "count(*) FILTER (WHERE " + _EXACT.format(x="x", y="y") + ")"
+    query = (
+        f"SELECT ix, iy, {inside} FROM ("
+        " SELECT x, y, floor((x + 180.0) / 360.0 * %(size)s / %(cell)s)::bigint AS ix,"
+        f"  floor({_MERCATOR_Y} / %(cell)s)::bigint AS iy"
+        " FROM (SELECT x, y, sin(radians(least(greatest(y, -%(clamp)s), %(clamp)s))) AS s"
+        f"  FROM (SELECT ST_X(geom) AS x, ST_Y(geom) AS y FROM projects WHERE {where}) AS xy) AS p"
+        f") AS c GROUP BY ix, iy HAVING {inside} > 0 ORDER BY ix, iy"
+    )
+    return query, params

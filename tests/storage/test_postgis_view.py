@@ -41,6 +41,8 @@ def database(monkeypatch, registry_url, tiny_data_dir) -> PostgisStore:
     frame = pd.concat([base, *copies], ignore_index=True)
     # one project exactly on the view's west edge: edges count as inside, as in `in_view`
     frame.loc[0, ["lon", "lat"]] = [f"{AROUND_QINGZHEN.west}", "26.6"]
+    # and one a hair outside it, which the index's float4 boxes (rounded outwards) still let through
+    frame.loc[1, ["lon", "lat"]] = [f"{AROUND_QINGZHEN.west - 1e-9:.10f}", "26.6"]
     store = PostgisStore(registry_url, data_dir=tiny_data_dir)
     store.save(frame, base_version="0", author="test", message="jittered copies")
     monkeypatch.setenv("ATLAS_DATABASE_URL", registry_url)
