@@ -2,6 +2,7 @@
 
     python -m bench            # N = 1k, 10k, 100k, 1M (about 15–20 min on 2 busy cores)
     python -m bench --quick    # N = 1k, 10k (about 3 min)
+    python -m bench --postgis  # + the view queries in PostGIS for N >= 100k (bench/postgis.py, 2–3.3 min)
 
 For each N: a synthetic registry (scripts/make_synthetic_registry.py, cached in bench/out/) in a
 copy of data/; the library timings (bench/library.py); the standalone HTML map, ours and the naive
@@ -25,6 +26,7 @@ from playwright.sync_api import sync_playwright
 
 from atlas import settings
 from bench import app, chromium, library
+from bench import postgis as bench_postgis
 from bench.registry import data_dir_with, registry_csv
 from bench.report import machine_description, write_results
 
@@ -43,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="only N = 1k and 10k")
     parser.add_argument("--sizes", type=lambda s: tuple(int(v) for v in s.split(",")), help="e.g. 1000,100000")
     parser.add_argument("-o", "--output", type=Path, default=RESULTS)
+    parser.add_argument("--postgis", action="store_true",
+                        help="also time the view queries in PostGIS for N >= 100k (bench/postgis.py; 2 to 3.3 min "
+                             "more for 100k + 1M with the load, so off by default)")
     args = parser.parse_args(argv)
     sizes = args.sizes or (QUICK if args.quick else FULL)
     began = time.perf_counter()
@@ -81,9 +86,11 @@ def main(argv: list[str] | None = None) -> int:
                          "marker_s": marker_s, "marker_bytes": marker_path.stat().st_size if marker_path else None,
                          "marker_timeout_s": MARKER_100K_TIMEOUT_S})
         browser.close()
+    postgis_rows = bench_postgis.run(tuple(n for n in sizes if n >= 100_000)) if args.postgis else None
     machine = machine_description(chromium.chromium_version(), load_before, os.getloadavg())
     text = write_results(args.output, rows, machine=machine, total_s=time.perf_counter() - began,
-                         naive_timeout_s=NAIVE_TIMEOUT_S, python=platform.python_version(), shipped=shipped)
+                         naive_timeout_s=NAIVE_TIMEOUT_S, python=platform.python_version(), shipped=shipped,
+                         postgis=postgis_rows)
     print(text)
     return 0
 

@@ -104,8 +104,26 @@ def _targets(rows: list[dict[str, Any]], naive_timeout_s: float) -> list[str]:
     return lines
 
 
+def postgis_section(rows: list[dict[str, Any]]) -> list[str]:
+    """The "PostGIS" section: the view queries in the database against the in-memory map path (bench.postgis)."""
+    from bench.postgis import markdown  # starts no cluster: only the table's format
+
+    loads = {r["n"]: r["load_s"] for r in rows}
+    return [
+        "", "## PostGIS: the map's view queries in the database", "",
+        "`python -m bench.postgis`: the same synthetic registry bulk-loaded into a throw-away PostgreSQL 15 + "
+        "PostGIS cluster (" + ", ".join(f"{_n(n)}: {s:.1f} s" for n, s in loads.items()) + " for COPY, insert, "
+        "GiST index, ANALYZE). DB = `atlas.postgis_view` (cell counts grouped in SQL, or the view's points via the "
+        "GiST index), rows fetched over local TCP; in memory = `filter_projects` + `in_view` + `bin_points` on the "
+        "loaded atlas (what the app does before building the layer). Views padded by half a view, as in the app. "
+        "Medians of 5 after a warm-up.", "",
+        *markdown(rows),
+    ]
+
+
 def write_results(path: Path, rows: list[dict[str, Any]], *, machine: list[str], total_s: float,
-                  naive_timeout_s: float, python: str, shipped: AppResult) -> str:
+                  naive_timeout_s: float, python: str, shipped: AppResult,
+                  postgis: list[dict[str, Any]] | None = None) -> str:
     lines = [
         "# Benchmarks (issue 7: 100k interactive, 1M usable)",
         "",
@@ -200,6 +218,8 @@ def write_results(path: Path, rows: list[dict[str, Any]], *, machine: list[str],
         lines.append(f"| {_n(r['n'])} | {p.get('projects in zone', 0):,.0f} | {p.get('profile', 0):.2f} | "
                      + " | ".join(f"{p.get(k, 0):.2f}" for k in ("xlsx", "csv", "geojson", "gpkg", "html", "pdf"))
                      + f" | {total:.1f} |")
+    if postgis:
+        lines += postgis_section(postgis)
     lines.append("")
     text = "\n".join(lines)
     path.write_text(text, encoding="utf-8")
