@@ -2,7 +2,7 @@
 
     python -m bench            # N = 1k, 10k, 100k, 1M (about 15–20 min on 2 busy cores)
     python -m bench --quick    # N = 1k, 10k (about 3 min)
-    python -m bench --postgis  # + the view queries in PostGIS for N >= 100k (bench/postgis.py, 2–3.3 min)
+    python -m bench --no-postgis  # without the view queries in PostGIS for N >= 100k (bench/postgis.py, 2–3.3 min)
 
 For each N: a synthetic registry (scripts/make_synthetic_registry.py, cached in bench/out/) in a
 copy of data/; the library timings (bench/library.py); the standalone HTML map, ours and the naive
@@ -45,9 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="only N = 1k and 10k")
     parser.add_argument("--sizes", type=lambda s: tuple(int(v) for v in s.split(",")), help="e.g. 1000,100000")
     parser.add_argument("-o", "--output", type=Path, default=RESULTS)
-    parser.add_argument("--postgis", action="store_true",
-                        help="also time the view queries in PostGIS for N >= 100k (bench/postgis.py; 2 to 3.3 min "
-                             "more for 100k + 1M with the load, so off by default)")
+    parser.add_argument("--no-postgis", dest="postgis", action="store_false",
+                        help="skip the view queries in PostGIS for N >= 100k (bench/postgis.py; 2 to 3.3 min)")
     args = parser.parse_args(argv)
     sizes = args.sizes or (QUICK if args.quick else FULL)
     began = time.perf_counter()
