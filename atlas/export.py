@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -183,11 +183,32 @@ def tables_to_xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
             width = max([len(str(column))] + [len(str(v)) for v in safe.iloc[:, i].head(200)])
             sheet.set_column(i, i, min(60, max(8, width + 2)))
             sheet.write_string(0, i, _xlsx_text(str(column)), bold)
-        for r, row in enumerate(safe.itertuples(index=False), start=1):
-            for c, value in enumerate(row):
-                _write_cell(sheet, r, c, value, day)
+        columns = [_column_values(safe.iloc[:, i]) for i in range(safe.shape[1])]
+        write_string, write_number = sheet.write_string, sheet.write_number
+        for r in range(len(safe)):
+            for c, (kind, values) in enumerate(columns):
+                value = values[r]
+                if value is None:
+                    continue
+                if kind == "text":
+                    write_string(r + 1, c, value)
+                elif kind == "number":
+                    write_number(r + 1, c, value)
+                else:
+                    _write_cell(sheet, r + 1, c, value, day)
     book.close()
     return buffer.getvalue()
+
+
+def _column_values(column: pd.Series) -> tuple[str, list[Any]]:
+    """A column's cells, checked once per column where its type allows: all text, all finite numbers, or mixed."""
+    values = column.tolist()
+    present = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if all(type(v) is str for v in present):
+        return "text", [None if v is None or isinstance(v, float) else _xlsx_text(v) for v in values]
+    if pd.api.types.is_float_dtype(column.dtype) and all(math.isfinite(v) for v in present):
+        return "number", [None if math.isnan(v) else v for v in values]
+    return "mixed", values
 
 
 def _write_cell(sheet: Worksheet, row: int, column: int, value: object, day: Format) -> None:
