@@ -411,12 +411,33 @@ def localise_frame(frame: pd.DataFrame, lang: Lang, *, value_columns: tuple[str,
                 out = out.drop(columns=[f"{base}_{other}"], errors="ignore")
     for column in ("status", "position_precision", "cluster_type", "kind", *value_columns):
         if column in out.columns:
-            out[column] = out[column].map(lambda v: label(str(v), lang) if isinstance(v, str) and v else v)
+            out[column] = _labelled(out[column], lang)
     for column in out.columns:
-        if out[column].map(lambda v: isinstance(v, list)).any():
+        if holds_lists(out[column]):
             out[column] = out[column].map(lambda v: "; ".join(map(str, v)) if isinstance(v, list) else v)
     out.columns = [column_label(str(c), lang) for c in out.columns]
     return out
+
+
+def holds_lists(column: pd.Series) -> bool:
+    """Whether any cell is a list (cluster types): only an object column can hold one."""
+    return column.dtype == object and any(type(v) is list for v in column.to_numpy())
+
+
+def _labelled(column: pd.Series, lang: Lang) -> pd.Series:
+    """Controlled values shown as their labels; each distinct value is looked up once (15,000 rows, ~10 values)."""
+    if column.dtype != object and not pd.api.types.is_string_dtype(column):
+        return column
+    try:
+        distinct = column.dropna().unique()
+    except TypeError:  # unhashable cells (lists): label cell by cell
+        return column.map(lambda v: label(str(v), lang) if isinstance(v, str) and v else v)
+    labels = {v: label(v, lang) for v in distinct if isinstance(v, str) and v}
+    if not labels:
+        return column
+    cells = column.astype(object)
+    labelled = cells.map(labels)
+    return labelled.where(labelled.notna(), cells)
 
 
 def names_by_id(frame: pd.DataFrame, lang: Lang, *, id_column: str = "id") -> dict[str, str]:

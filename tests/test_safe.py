@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from atlas.safe import escape, neutralise_formula, neutralise_frame, safe_filename
+from atlas.safe import escape, neutralise_formula, neutralise_frame, neutralise_series, safe_filename
 
 FORMULA_PAYLOADS = [
     "=1+1",
@@ -38,6 +38,16 @@ def test_neutralise_frame_covers_cells_and_headers():
     assert list(safe.columns) == ["'=bad", "n"]
     assert list(safe["'=bad"]) == ["'=1", "ok"]
     assert list(safe["n"]) == [-1, 2]
+
+
+@given(st.lists(st.one_of(st.text(), st.none(), st.integers(), st.floats(allow_nan=True)), max_size=30))
+def test_a_column_is_neutralised_exactly_as_cell_by_cell(cells):
+    column = pd.Series(cells + FORMULA_PAYLOADS + ["\u3000＝1", " \t ", "－2", "a=b"], dtype=object)
+    expected = [neutralise_formula(v) for v in column]
+    got = neutralise_series(column).tolist()
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected, strict=True):
+        assert g == e or (g != g and e != e)
 
 
 @pytest.mark.parametrize("payload", XSS_PAYLOADS)
