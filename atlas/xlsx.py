@@ -13,7 +13,7 @@ import math
 import numbers
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Final
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -24,6 +24,8 @@ import pandas as pd
 MAX_TEXT: Final[int] = 32_767
 """Excel's limit for one cell; longer text is cut (Excel would refuse to open the file otherwise)."""
 MAX_ROWS: Final[int] = 1_048_576
+CHUNK_ROWS: Final[int] = 20_000
+"""Rows rendered at a time: a zone profile is one chunk; a sheet of a million rows is never held whole."""
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 """Characters XML 1.0 cannot hold at all (a pasted \\x07 or \\x0b): dropped, not a crash."""
 _ILLEGAL_XML_BUT_NUL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -120,7 +122,9 @@ def tables_to_xlsx(sheets: Iterable[tuple[str, pd.DataFrame]]) -> bytes:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as book:
         for title, table in sheets:
             titles.append(title)
-            book.writestr(f"xl/worksheets/sheet{len(titles)}.xml", _sheet_xml(table, first=len(titles) == 1))
+            with book.open(f"xl/worksheets/sheet{len(titles)}.xml", "w", force_zip64=True) as part:
+                for piece in _sheet_xml(table, first=len(titles) == 1):
+                    part.write(piece.encode("utf-8"))
         if not titles:
             raise ValueError("a workbook needs at least one sheet")
         numbers_ = range(1, len(titles) + 1)
@@ -152,7 +156,8 @@ def tables_to_xlsx(sheets: Iterable[tuple[str, pd.DataFrame]]) -> bytes:
     return buffer.getvalue()
 
 
-def _sheet_xml(table: pd.DataFrame, *, first: bool) -> str:
+def _sheet_xml(table: pd.DataFrame, *, first: bool) -> Iterator[str]:
+    """The sheet's XML in pieces of CHUNK_ROWS rows, so a sheet of a million projects never sits in memory."""
     if len(table) + 1 > MAX_ROWS:
         raise ValueError(f"{len(table):,} rows do not fit in one Excel sheet (at most {MAX_ROWS - 1:,})")
     letters = [column_letters(i) for i in range(table.shape[1])]
@@ -170,13 +175,13 @@ def _sheet_xml(table: pd.DataFrame, *, first: bool) -> str:
         _text_cell(f"{letter}1", str(name), style=_STYLE_BOLD)
         for letter, name in zip(letters, table.columns, strict=True)
     )
-    parts = [head, f'<row r="1">{header}</row>']
-    if len(table):
-        rows = [str(r) for r in range(2, len(table) + 2)]
-        cells = [_column_cells(table.iloc[:, i], letters[i], rows) for i in range(table.shape[1])]
-        parts.extend(f'<row r="{r}">{"".join(row)}</row>' for r, *row in zip(rows, *cells, strict=True))
-    parts.append("</sheetData></worksheet>")
-    return "".join(parts)
+    yield head + f'<row r="1">{header}</row>'
+    for start in range(0, len(table), CHUNK_ROWS):
+        chunk = table.iloc[start : start + CHUNK_ROWS]
+        rows = [str(r) for r in range(start + 2, start + len(chunk) + 2)]
+        cells = [_column_cells(chunk.iloc[:, i], letters[i], rows) for i in range(chunk.shape[1])]
+        yield "".join(f'<row r="{r}">{"".join(row)}</row>' for r, *row in zip(rows, *cells, strict=True))
+    yield "</sheetData></worksheet>"
 
 
 def _column_cells(column: pd.Series, letter: str, rows: list[str]) -> list[str]:

@@ -57,6 +57,13 @@ def test_pandas_reads_the_same_table_back():
     pd.testing.assert_frame_equal(back, table)
 
 
+def test_a_sheet_written_in_chunks_keeps_every_row_in_order(monkeypatch):
+    monkeypatch.setattr("atlas.xlsx.CHUNK_ROWS", 7)
+    table = pd.DataFrame({"id": [f"p{i}" for i in range(50)], "n": [float(i) for i in range(50)]})
+    back = pd.read_excel(io.BytesIO(tables_to_xlsx([("p", table)])), sheet_name="p")
+    pd.testing.assert_frame_equal(back, table)
+
+
 def test_text_that_looks_like_markup_or_an_escape_stays_literal():
     texts = ["<b>&amp;</b>", "_x0041_", 'quote " and \' ', "  leading blanks", "line\r\nbreak", "bell\x07 gone"]
     sheet = read_back(tables_to_xlsx([("t", pd.DataFrame({"text": texts}))]))["t"]
