@@ -59,7 +59,7 @@ def test_pandas_reads_the_same_table_back():
 
 def test_a_sheet_written_in_chunks_keeps_every_row_in_order(monkeypatch):
     monkeypatch.setattr("atlas.xlsx.CHUNK_ROWS", 7)
-    table = pd.DataFrame({"id": [f"p{i}" for i in range(50)], "n": [float(i) for i in range(50)]})
+    table = pd.DataFrame({"id": [f"p{i}" for i in range(50)], "n": [i + 0.5 for i in range(50)]})
     back = pd.read_excel(io.BytesIO(tables_to_xlsx([("p", table)])), sheet_name="p")
     pd.testing.assert_frame_equal(back, table)
 
