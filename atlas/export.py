@@ -111,11 +111,11 @@ def profile_to_bytes(profile: ZoneProfile, fmt: ProfileFormat, *, lang: Lang) ->
 def _stacked_csv_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
     """Tables one under another — a title row, a header row, the rows, a blank line — as Excel shows them."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator=CSV_LINE_END)
     for name, table in tables.items():
         safe = neutralise_frame(table)
         writer.writerow([neutralise_formula(name)])
-        safe.to_csv(buffer, index=False, lineterminator="\r\n")
+        safe.to_csv(buffer, index=False, lineterminator=CSV_LINE_END)
         writer.writerow([])
     return buffer.getvalue().encode(CSV_ENCODING)
 

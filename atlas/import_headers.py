@@ -11,6 +11,7 @@ from typing import Final
 
 from atlas.errors import AtlasError, Problem
 from atlas.schema import PROJECT_COLUMNS
+from atlas.xlsx import column_letter
 
 LONLAT: Final[str] = "lonlat"
 """Pseudo-column: one cell holding "lon, lat" (a 经纬度 / 坐标 column), split on import."""
@@ -109,16 +110,6 @@ class HeaderMap:
     def index_of(self, column: str) -> int | None:
         """Cell index read into `column`, or None when the file has no such column."""
         return next((i for i, target in self.targets.items() if target == column), None)
-
-
-def column_letter(index: int) -> str:
-    """Spreadsheet letter of a 0-based column index (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def check_column_map(column_map: Mapping[str, str] | None) -> dict[str, str]:

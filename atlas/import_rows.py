@@ -10,7 +10,7 @@ from pypinyin import lazy_pinyin
 
 from atlas.coords import SourceCrs
 from atlas.errors import Problem
-from atlas.import_headers import LONLAT, HeaderMap, column_letter, normalise_header
+from atlas.import_headers import LONLAT, HeaderMap, normalise_header
 from atlas.import_positions import Places, locate
 from atlas.import_values import (
     capacity_unit,
@@ -27,6 +27,7 @@ from atlas.import_values import (
 from atlas.import_vocab import LIST_SPLIT, Vocabulary
 from atlas.safe import neutralise_formula
 from atlas.schema import PRECISION_UNCERTAINTY_KM, PROJECT_COLUMNS, PositionPrecision, ProjectStatus
+from atlas.xlsx import column_letter
 
 TEXT_COLUMNS: Final[tuple[str, ...]] = ("id", "name_zh", "name_en", "company_zh", "company_en", "notes")
 COORDINATE_DECIMALS: Final[int] = 6

@@ -17,7 +17,7 @@ from atlas.coords import SourceCrs
 from atlas.errors import AtlasError, Problem
 from atlas.geodesy import geodesic_km
 from atlas.import_files import Grid, ImportFileError, read_grid
-from atlas.import_headers import LONLAT, HeaderMap, check_column_map, column_letter, find_header_row, map_headers
+from atlas.import_headers import LONLAT, HeaderMap, check_column_map, find_header_row, map_headers
 from atlas.import_positions import CRS_NAMES, build_places
 from atlas.import_rows import DEFAULTS, RowContext, RowResult, read_row
 from atlas.import_validate import validation_problems
@@ -25,6 +25,7 @@ from atlas.import_values import capacity_unit, format_number, investment_factor
 from atlas.import_vocab import build_vocabularies, normalise_value
 from atlas.model import Atlas
 from atlas.schema import PROJECT_COLUMNS
+from atlas.xlsx import column_letter
 
 ENCODING_NAMES: Final[dict[str, str]] = {
     "utf-8": "UTF-8 text",

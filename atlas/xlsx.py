@@ -99,14 +99,8 @@ _SHEET_HEAD = (
 )
 
 
-def cell_text(value: str) -> str:
-    """Text as a cell can hold it: no XML-illegal characters, CR as a line break, at most 32,767 characters."""
-    text = _ILLEGAL_XML.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
-    return text[:MAX_TEXT]
-
-
-def column_letters(index: int) -> str:
-    """0 → "A", 25 → "Z", 26 → "AA"."""
+def column_letter(index: int) -> str:
+    """Spreadsheet letter of a 0-based column index (0 → A, 26 → AA)."""
     letters = ""
     index += 1
     while index:
@@ -160,7 +154,7 @@ def _sheet_xml(table: pd.DataFrame, *, first: bool) -> Iterator[str]:
     """The sheet's XML in pieces of CHUNK_ROWS rows, so a sheet of a million projects never sits in memory."""
     if len(table) + 1 > MAX_ROWS:
         raise ValueError(f"{len(table):,} rows do not fit in one Excel sheet (at most {MAX_ROWS - 1:,})")
-    letters = [column_letters(i) for i in range(table.shape[1])]
+    letters = [column_letter(i) for i in range(table.shape[1])]
     widths = []
     for i, header in enumerate(table.columns):
         sample = [len(str(v)) for v in table.iloc[:200, i] if not _is_empty(v)]
@@ -221,15 +215,24 @@ def _escaped_texts(texts: list[str]) -> dict[str, str]:
     joined = _SEPARATOR.join(distinct)
     if joined.count(_SEPARATOR) != len(distinct) - 1:  # a text holds the separator: one at a time
         return {v: _escaped(v) for v in distinct}
-    cleaned = _ILLEGAL_XML_BUT_NUL.sub("", joined.replace("\r\n", "\n").replace("\r", "\n")).split(_SEPARATOR)
+    cleaned = _cleaned(joined, _ILLEGAL_XML_BUT_NUL).split(_SEPARATOR)
     if any(len(v) > MAX_TEXT for v in cleaned):
         cleaned = [v[:MAX_TEXT] for v in cleaned]
-    escaped = xml_escape(_ESCAPE_LOOKALIKE.sub(r"_x005F_\1", _SEPARATOR.join(cleaned))).split(_SEPARATOR)
-    return dict(zip(distinct, escaped, strict=True))
+    return dict(zip(distinct, _xml_text(_SEPARATOR.join(cleaned)).split(_SEPARATOR), strict=True))
 
 
 def _escaped(value: str) -> str:
-    return xml_escape(_ESCAPE_LOOKALIKE.sub(r"_x005F_\1", cell_text(value)))
+    return _xml_text(_cleaned(value, _ILLEGAL_XML)[:MAX_TEXT])
+
+
+def _cleaned(text: str, illegal: re.Pattern[str]) -> str:
+    """CR and CRLF as a line break (XML reads them back as LF anyway), characters XML cannot hold dropped."""
+    return illegal.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _xml_text(text: str) -> str:
+    """Escaped for XML, with "_xHHHH_" kept literal for Excel."""
+    return xml_escape(_ESCAPE_LOOKALIKE.sub(r"_x005F_\1", text))
 
 
 def _text_cell(ref: str, value: str, *, style: int = 0) -> str:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atlas.xlsx import MAX_TEXT, column_letters, tables_to_xlsx
+from atlas.xlsx import MAX_TEXT, column_letter, tables_to_xlsx
 
 
 def read_back(data: bytes) -> openpyxl.Workbook:
@@ -102,8 +102,8 @@ def test_every_part_is_well_formed_xml():
 
 
 @pytest.mark.parametrize(("index", "letters"), [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ"), (702, "AAA")])
-def test_column_letters(index, letters):
-    assert column_letters(index) == letters
+def test_column_letter(index, letters):
+    assert column_letter(index) == letters
 
 
 def test_a_workbook_needs_a_sheet():
