@@ -316,6 +316,8 @@ COLUMN_LABELS: Final[dict[str, tuple[str, str]]] = {
     "as_of": ("数据日期", "As of"),
     "notes": ("备注", "Notes"),
     "position_note": ("位置说明", "About the position"),
+    "position_source": ("位置来源", "Position source"),
+    "position_as_of": ("位置日期", "Position as of"),
     "chain": ("产业链", "Industry chain"),
     "title": ("标题", "Title"),
     "indicator": ("指标", "Indicator"),
@@ -409,12 +411,14 @@ def localise_frame(frame: pd.DataFrame, lang: Lang, *, value_columns: tuple[str,
             if base not in out.columns:
                 out = out.rename(columns={column: base})
                 out = out.drop(columns=[f"{base}_{other}"], errors="ignore")
-    for column in ("status", "position_precision", "cluster_type", "kind", *value_columns):
+    for column in ("status", "position_precision", "position_source", "cluster_type", "kind", *value_columns):
         if column in out.columns:
             out[column] = _labelled(out[column], lang)
     for column in out.columns:
-        if holds_lists(out[column]):
-            out[column] = out[column].map(lambda v: "; ".join(map(str, v)) if isinstance(v, list) else v)
+        if holds_lists(out[column]):  # cluster types: each labelled; codes without a label stay as they are
+            out[column] = out[column].map(
+                lambda v: "; ".join(label(str(x), lang) for x in v) if isinstance(v, list) else v
+            )
     out.columns = [column_label(str(c), lang) for c in out.columns]
     return out
 

@@ -35,6 +35,22 @@ def test_xlsx_in_english_uses_english_names_and_labels(tiny_atlas):
     assert "Qingzhen smelter" in values and "operating" in values
 
 
+@pytest.mark.parametrize(
+    ("lang", "cluster", "header"),
+    [
+        ("zh", "中高端铝合金制品产业集群", "位置来源"),
+        ("en", "Mid- to high-end aluminium alloy products", "Position source"),
+    ],
+)
+def test_xlsx_projects_show_cluster_types_and_headers_in_the_users_language(tiny_atlas, lang, cluster, header):
+    data = profile_to_bytes(zone_profile(tiny_atlas, "qingzhen"), "xlsx", lang=lang)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[4]
+    values = [c.value for row in sheet.iter_rows(min_row=2) for c in row]
+    assert any(cluster in str(v) for v in values)
+    assert "alloy-products" not in values
+    assert header in [c.value for c in sheet[1]]
+
+
 def test_profile_csv_has_a_bom_and_every_table(tiny_atlas):
     data = profile_to_bytes(zone_profile(tiny_atlas, "qingzhen"), "csv", lang="zh")
     assert data.startswith(b"\xef\xbb\xbf")
