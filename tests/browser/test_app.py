@@ -75,6 +75,8 @@ def download(page: Page, button: str, tmp_path: Path) -> Path:
 
 def test_zone_profile_downloads_open_in_their_tools(page: Page, app_url: str, tmp_path: Path):
     open_app(page, f"{app_url}/zones?lang=zh&zone=qingzhen")
+    map_frame(page)  # the profile's map drawn and its download row shown: the shot is the page a user gets
+    page.get_by_role("button", name="XLSX", exact=True).wait_for(state="visible")
     snap(page, "zone-qingzhen-zh")
     xlsx = download(page, "XLSX", tmp_path)
     book = openpyxl.load_workbook(io.BytesIO(xlsx.read_bytes()))
