@@ -24,7 +24,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from atlas import settings
+from atlas.core import settings
 from bench import app, chromium, library
 from bench import postgis as bench_postgis
 from bench.registry import data_dir_with, registry_csv

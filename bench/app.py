@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, Frame, Page
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from atlas import settings
+from atlas.core import settings
 from bench.chromium import VIEWPORT
 from bench.registry import OUT
 

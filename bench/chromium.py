@@ -4,7 +4,7 @@
 the page, i.e. after the browser painted the frame that shows them.
 
 * The atlas's canvas layers call ``atlasSignalDrawn`` at the end of their first canvas draw; it
-  records ``window.atlasLastDrawnAt`` one animation frame later (see `atlas.map_points`).
+  records ``window.atlasLastDrawnAt`` one animation frame later (see `atlas.maps.points`).
 * The naive folium maps add every marker synchronously in folium's map script (MarkerCluster
   builds its clusters when the group is added to the map, at the end of that script); a script
   appended after it records ``window.atlasLastDrawnAt`` two animation frames later.
@@ -25,8 +25,8 @@ from playwright.sync_api import Browser, Playwright
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from atlas.offline import standalone_html
-from atlas.settings import STATIC_DIR
+from atlas.core.settings import STATIC_DIR
+from atlas.maps.offline import standalone_html
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = (

@@ -12,20 +12,20 @@ from pathlib import Path
 
 import folium
 
-from atlas import aggregate, project_index, query
-from atlas.aggregate import summarise_matching, summarise_projects
-from atlas.export import PROFILE_FORMATS, profile_to_bytes
-from atlas.load import load_atlas
-from atlas.map_points import CanvasPoints
-from atlas.map_scale import DEFAULT_VIEW, MapView, project_group_for_view
-from atlas.mapping import build_atlas_map, build_layer_groups, map_to_html
-from atlas.model import Atlas
-from atlas.profile import zone_profile
-from atlas.query import Filters, filter_projects, filtered_atlas
-from atlas.report import zone_profile_html
-from atlas.report_pdf import zone_profile_pdf
-from atlas.schema import Layer
-from atlas.settings import MAP_LARGE_POINTS
+from atlas.analysis import aggregate, project_index, query
+from atlas.analysis.aggregate import summarise_matching, summarise_projects
+from atlas.analysis.profile import zone_profile
+from atlas.analysis.query import Filters, filter_projects, filtered_atlas
+from atlas.core.model import Atlas
+from atlas.core.schema import Layer
+from atlas.core.settings import MAP_LARGE_POINTS
+from atlas.data.load import load_atlas
+from atlas.maps.atlas_map import build_atlas_map, build_layer_groups, map_to_html
+from atlas.maps.points import CanvasPoints
+from atlas.maps.scale import DEFAULT_VIEW, MapView, project_group_for_view
+from atlas.reports.export import PROFILE_FORMATS, profile_to_bytes
+from atlas.reports.profile_page import zone_profile_html
+from atlas.reports.profile_pdf import zone_profile_pdf
 from bench.registry import OUT
 
 FILTERS = Filters(cluster_types=("alloy-products",), statuses=("operating", "under-construction"))

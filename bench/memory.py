@@ -1,6 +1,6 @@
 """Where the memory goes: peak and current RSS of one fresh process loading a synthetic registry as the app does.
 
-``python -m bench.memory --n 1000000`` reads, validates and types the data (`atlas.load`, the steps of
+``python -m bench.memory --n 1000000`` reads, validates and types the data (`atlas.data.load`, the steps of
 `load_atlas_with_problems`), then builds what the map page builds (index, filtered view, legend
 counts, the project layer of the default and a zoomed view, the table) and prints VmHWM and VmRSS
 after each step, plus the biggest columns of the projects frame. The app's own peak (streamlit,
@@ -18,16 +18,16 @@ from typing import Any
 
 import folium
 
-from atlas.errors import raise_if_any
-from atlas.listing import map_listing
-from atlas.load import build_atlas, read_raw_data
-from atlas.map_scale import DEFAULT_VIEW, MapView, project_group_for_view
-from atlas.memory import release_freed_memory
-from atlas.project_index import count_by_cluster, index_of
-from atlas.query import Filters, filtered_atlas
-from atlas.schema import Layer
-from atlas.settings import MAP_TABLE_MAX_ROWS
-from atlas.validate import validate_raw_data
+from atlas.analysis.listing import map_listing
+from atlas.analysis.project_index import count_by_cluster, index_of
+from atlas.analysis.query import Filters, filtered_atlas
+from atlas.core.errors import raise_if_any
+from atlas.core.memory import release_freed_memory
+from atlas.core.schema import Layer
+from atlas.core.settings import MAP_TABLE_MAX_ROWS
+from atlas.data.load import build_atlas, read_raw_data
+from atlas.data.validate import validate_raw_data
+from atlas.maps.scale import DEFAULT_VIEW, MapView, project_group_for_view
 from bench.registry import data_dir_with
 
 ZOOMED = MapView(106.55, 26.45, 106.85, 26.70, zoom=12.0)

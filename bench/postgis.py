@@ -9,7 +9,7 @@ lon/lat text), the GiST index built after the load, and ANALYZE. The same CSV is
 (`load_atlas` on a copy of data/). Then, median of 5 after one warm-up, for a province view (zoom 7,
 cell counts) and a city view (Guiyang, zoom 11, points), each with and without the cluster filter:
 
-* DB: `atlas.postgis_view.viewport_bins` / `viewport_points` (limit `MAP_VIEW_POINTS_MAX` + 1), rows
+* DB: `atlas.maps.postgis_view.viewport_bins` / `viewport_points` (limit `MAP_VIEW_POINTS_MAX` + 1), rows
   fetched into numpy/pandas over a local TCP connection;
 * memory: `filter_projects` + `in_view` + `bin_points` (or the view's rows), what
   `map_scale.project_group_for_view` does before it builds the folium layer.
@@ -31,13 +31,13 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from atlas import schema
-from atlas.db_schema import apply_migrations
-from atlas.load import load_atlas
-from atlas.map_scale import DEFAULT_VIEW, MapView, bin_points, in_view
-from atlas.postgis_view import viewport_bins, viewport_points, where_clause
-from atlas.query import Filters, filter_projects
-from atlas.settings import MAP_VIEW_POINTS_MAX
+from atlas.analysis.query import Filters, filter_projects
+from atlas.core import schema
+from atlas.core.settings import MAP_VIEW_POINTS_MAX
+from atlas.data.load import load_atlas
+from atlas.maps.postgis_view import viewport_bins, viewport_points, where_clause
+from atlas.maps.scale import DEFAULT_VIEW, MapView, bin_points, in_view
+from atlas.registry.db_schema import apply_migrations
 from bench.registry import data_dir_with, registry_csv
 from tests.storage.pg_cluster import throwaway_cluster
 

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from atlas import settings
+from atlas.core import settings
 
 OUT = settings.REPO_ROOT / "bench" / "out"
 SCRIPT = settings.REPO_ROOT / "scripts" / "make_synthetic_registry.py"

@@ -114,10 +114,10 @@ def postgis_section(rows: list[dict[str, Any]]) -> list[str]:
         "", "## PostGIS: the map's view queries in the database", "",
         "`python -m bench.postgis`: the same synthetic registry bulk-loaded into a throw-away PostgreSQL 15 + "
         "PostGIS cluster (" + ", ".join(f"{_n(n)}: {s:.1f} s" for n, s in loads.items()) + " for COPY, insert, "
-        "GiST index, ANALYZE). DB = `atlas.postgis_view` (cell counts grouped in SQL, or the view's points via the "
-        "GiST index), rows fetched over local TCP; in memory = `filter_projects` + `in_view` + `bin_points` on the "
-        "loaded atlas (what the app does before building the layer). Views padded by half a view, as in the app. "
-        "Medians of 5 after a warm-up.", "",
+        "GiST index, ANALYZE). DB = `atlas.maps.postgis_view` (cell counts grouped in SQL, or the view's points "
+        "via the GiST index), rows fetched over local TCP; in memory = `filter_projects` + `in_view` + `bin_points` "
+        "on the loaded atlas (what the app does before building the layer). Views padded by half a view, as in the "
+        "app. Medians of 5 after a warm-up.", "",
         *markdown(rows),
     ]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from atlas.aggregate import GROUP_BYS, status_breakdown, summarise_projects
-from atlas.export import layer_to_bytes, tables_to_xlsx_bytes
-from atlas.i18n import localise_frame, t
-from atlas.query import filter_projects
+from atlas.analysis.aggregate import GROUP_BYS, status_breakdown, summarise_projects
+from atlas.analysis.query import filter_projects
+from atlas.core.i18n import localise_frame, t
+from atlas.reports.export import layer_to_bytes, tables_to_xlsx_bytes
 from ui.downloads import Download, download_row
 from ui.state import page_context
 

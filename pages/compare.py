@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.compare import MAX_ZONES, MIN_ZONES, compare_zones, comparison_sections, comparison_table
-from atlas.export import layer_to_bytes, tables_to_xlsx_bytes
-from atlas.i18n import names_by_id, t
-from atlas.map_planning import proximity_group
-from atlas.proximity import nearby_zone, proximity_for_display
-from atlas.schema import Layer
+from atlas.analysis.compare import MAX_ZONES, MIN_ZONES, compare_zones, comparison_sections, comparison_table
+from atlas.analysis.proximity import nearby_zone, proximity_for_display
+from atlas.core.i18n import names_by_id, t
+from atlas.core.schema import Layer
+from atlas.maps.planning import proximity_group
+from atlas.reports.export import layer_to_bytes, tables_to_xlsx_bytes
 from ui.downloads import Download, download_row
 from ui.map_view import show_map
 from ui.planning import page_param, set_page_param

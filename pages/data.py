@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.i18n import localise_frame, t
-from atlas.inventory import data_inventory, problems_table
-from atlas.quality import flags_for_display, quality_counts_for_display
+from atlas.analysis.inventory import data_inventory, problems_table
+from atlas.analysis.quality import flags_for_display, quality_counts_for_display
+from atlas.core.i18n import localise_frame, t
 from ui.planning import cached_quality_flags
 from ui.state import page_context, validation_problems
 

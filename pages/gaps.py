@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.gaps import gap_cell_at, gap_matrix_to_bytes, items_behind, state_label, styled_gap_matrix
-from atlas.i18n import localise_frame, names_by_id, t
-from atlas.map_planning import gap_zone_group
-from atlas.safe import escape_markdown
-from atlas.schema import Layer
+from atlas.analysis.gaps import gap_cell_at, items_behind, state_label, styled_gap_matrix
+from atlas.core.i18n import localise_frame, names_by_id, t
+from atlas.core.safe import escape_markdown
+from atlas.core.schema import Layer
+from atlas.maps.planning import gap_zone_group
+from atlas.reports.export import gap_matrix_to_bytes
 from ui.downloads import Download, download_row
 from ui.map_view import show_map
 from ui.planning import cached_gap_matrix

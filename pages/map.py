@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.i18n import localise_frame, t
-from atlas.listing import map_listing
-from atlas.mapping import BASEMAPS
-from atlas.pick import card_rows, pick_record
-from atlas.schema import Layer, label
-from atlas.settings import MAP_TABLE_MAX_ROWS
+from atlas.analysis.listing import map_listing
+from atlas.analysis.pick import card_rows, pick_record
+from atlas.core.i18n import localise_frame, t
+from atlas.core.schema import Layer, label
+from atlas.core.settings import MAP_TABLE_MAX_ROWS
+from atlas.maps.atlas_map import BASEMAPS
 from ui.cards import legend_filter, render_card
 from ui.map_view import show_map
 from ui.planning import quality_overlay

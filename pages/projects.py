@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.export import layer_to_bytes, tables_to_xlsx_bytes
-from atlas.i18n import localise_frame, project_columns, t
-from atlas.schema import Layer
+from atlas.core.i18n import localise_frame, project_columns, t
+from atlas.core.schema import Layer
+from atlas.reports.export import layer_to_bytes, tables_to_xlsx_bytes
 from ui.downloads import Download, download_row
 from ui.map_view import show_map
 from ui.state import filtered_view, page_context

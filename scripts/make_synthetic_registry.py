@@ -1,6 +1,6 @@
 """A synthetic project registry of any size, for benchmarks and scale tests — never real data.
 
-Writes N projects in the ``projects.csv`` format (`atlas.schema.PROJECT_COLUMNS`), each plainly
+Writes N projects in the ``projects.csv`` format (`atlas.core.schema.PROJECT_COLUMNS`), each plainly
 marked as synthetic (id ``syn-...``, names tagged ``[合成]`` / ``[synthetic]``, source
 ``synthetic (scripts/make_synthetic_registry.py, seed S)``, which the loader accepts with one
 warning per file). It is meant to replace ``projects/projects.csv`` in a *copy* of ``data/``
@@ -41,7 +41,7 @@ import shapely
 REPO_ROOT: Final[Path] = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from atlas import schema, settings  # noqa: E402
+from atlas.core import schema, settings  # noqa: E402  (the repo root must be on sys.path first)
 
 DEFAULT_OUT_DIR: Final[Path] = REPO_ROOT / "bench" / "out"
 SOURCE_TEMPLATE: Final[str] = "synthetic (scripts/make_synthetic_registry.py, seed {seed})"
@@ -161,7 +161,7 @@ def make_registry(n: int, seed: int, data_dir: Path | None = None) -> pd.DataFra
     seed
         Seed of numpy's PCG64 generator: the same (n, seed) gives the same table.
     data_dir
-        Data folder whose counties, zones and chains are used; default `atlas.settings.data_dir()`.
+        Data folder whose counties, zones and chains are used; default `atlas.core.settings.data_dir()`.
     """
     rng = np.random.default_rng(seed)
     counties, zones, chains = _read_inputs(data_dir or settings.data_dir())

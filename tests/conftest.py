@@ -11,9 +11,9 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from shapely.geometry import box
 
-from atlas import schema, settings
-from atlas.load import load_atlas
-from atlas.model import Atlas
+from atlas.core import schema, settings
+from atlas.core.model import Atlas
+from atlas.data.load import load_atlas
 
 # Timing is not what property tests check (benchmarks do): no per-example deadline on a busy 2-core CI box.
 hypothesis_settings.register_profile("atlas", deadline=None, print_blob=True)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from atlas.aggregate import summarise_projects
+from atlas.analysis.aggregate import summarise_projects
 
 
 def row(table, key):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import ui.map_view
-from atlas import map_scale, settings
+from atlas.core import settings
+from atlas.maps import scale as map_scale
 from tests.test_app_pages import navigation_not_pages_folder, run_app, tiny_data  # noqa: F401  (autouse fixtures)
 
 

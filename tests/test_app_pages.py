@@ -10,7 +10,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from atlas import settings
+from atlas.core import settings
+from ui.navigation import PAGE_SPECS
 
 APP = str(settings.REPO_ROOT / "app.py")
 PAGES = [
@@ -64,11 +65,10 @@ def run_app(page: str | None = None, **params: str) -> AppTest:
     return at
 
 
-def test_every_page_listed_in_the_app_exists():
-    source = Path(APP).read_text(encoding="utf-8")
-    for page in PAGES:
-        assert f'"{page}"' in source
-        assert (settings.REPO_ROOT / page).exists()
+def test_every_page_in_the_menu_exists_and_every_page_file_is_in_the_menu():
+    menu = [f"pages/{path}.py" for path, _, _ in PAGE_SPECS]
+    assert sorted(menu) == sorted(PAGES)
+    assert sorted(menu) == sorted(f"pages/{p.name}" for p in (settings.REPO_ROOT / "pages").glob("*.py"))
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from atlas import schema, settings
+from atlas.core import schema, settings
 
 LAYERS = ("province", "prefectures", "counties")
 EXPECTED_COUNTS = {"province": 1, "prefectures": 9, "counties": 88}

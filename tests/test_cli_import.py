@@ -12,9 +12,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from atlas import settings
-from atlas.load import load_atlas
-from atlas.store import open_store
+from atlas.core import settings
+from atlas.data.load import load_atlas
+from atlas.registry.startup import open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MESSY = FIXTURES / "registry_messy_gbk.csv"

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from atlas.compare import check_zone_ids, compare_zones, comparison_records, comparison_table
-from atlas.errors import AtlasError
+from atlas.analysis.compare import check_zone_ids, compare_zones, comparison_records, comparison_table
+from atlas.core.errors import AtlasError
 
 PAIR = ["qingzhen", "zunyi-heping"]
 

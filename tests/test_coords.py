@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon
 
-from atlas.coords import (
+from atlas.geo.datum import (
     CHINA_BOX,
     DATUM_ATTR,
     FloatArray,

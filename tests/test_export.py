@@ -11,9 +11,9 @@ import openpyxl
 import pyogrio
 import pytest
 
-from atlas.errors import AtlasError
-from atlas.export import layer_to_bytes, profile_to_bytes, write_bytes_atomically
-from atlas.profile import zone_profile
+from atlas.analysis.profile import zone_profile
+from atlas.core.errors import AtlasError
+from atlas.reports.export import layer_to_bytes, profile_to_bytes, write_bytes_atomically
 
 
 def test_xlsx_profile_has_a_sheet_per_table_with_frozen_headers(tiny_atlas):

@@ -7,19 +7,19 @@ import io
 import openpyxl
 import pytest
 
-from atlas.errors import AtlasError
-from atlas.gaps import (
+from atlas.analysis.gaps import (
     GAP_STATES,
     gap_cell_at,
     gap_counts_by_zone,
     gap_matrix_long,
     gap_matrix_states,
     gap_matrix_text,
-    gap_matrix_to_bytes,
     gap_matrix_wide,
     items_behind,
     styled_gap_matrix,
 )
+from atlas.core.errors import AtlasError
+from atlas.reports.export import gap_matrix_to_bytes
 
 
 def _cell(long, cluster, zone, stage):

@@ -11,7 +11,7 @@ import pyproj
 import pytest
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
-from atlas.geodesy import (
+from atlas.geo.geodesy import (
     area_km2,
     distances_km,
     equivalent_radius_km,

@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from atlas.errors import AtlasError
-from atlas.import_report import report_to_bytes
-from atlas.import_validate import validation_problems
-from atlas.importer import ImportResult, import_registry
-from atlas.load import load_atlas
-from atlas.model import Atlas
-from atlas.schema import PROJECT_COLUMNS
+from atlas.core.errors import AtlasError
+from atlas.core.model import Atlas
+from atlas.core.schema import PROJECT_COLUMNS
+from atlas.data.load import load_atlas
+from atlas.importer.project_list import ImportResult, import_registry
+from atlas.importer.validation import validation_problems
+from atlas.reports.import_report import report_to_bytes
 from tests.conftest import write_tiny_data
 from tests.payloads import FORMULA_PAYLOADS, XSS_PAYLOADS
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from atlas.import_files import cell_text, sniff_delimiter
-from atlas.import_headers import HEADER_LOOKUP, LONLAT, crs_hint, header_unit, normalise_header
-from atlas.import_values import (
+from atlas.core.cells import (
     capacity_unit,
     investment_factor,
     is_unknown,
@@ -15,7 +13,9 @@ from atlas.import_values import (
     parse_year,
     split_number,
 )
-from atlas.import_vocab import build_vocabularies
+from atlas.importer.files import cell_text, sniff_delimiter
+from atlas.importer.headers import HEADER_LOOKUP, LONLAT, crs_hint, header_unit, normalise_header
+from atlas.importer.vocabulary import build_vocabularies
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_controlled_values_resolve_from_ids_labels_and_synonyms(tiny_atlas, colu
      ("清镇经济开发区", "清镇"), ("市", "市")],
 )
 def test_place_endings_and_peoples_are_stripped_as_people_write_names(typed, stripped):
-    from atlas.import_vocab import normalise_value, strip_suffix
+    from atlas.importer.vocabulary import normalise_value, strip_suffix
 
     assert strip_suffix(normalise_value(typed)) == stripped
 

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from atlas.coords import gcj02_to_wgs84, wgs84_to_gcj02
-from atlas.errors import AtlasError
-from atlas.import_files import ImportFileError
-from atlas.importer import ImportResult, import_registry
-from atlas.load import load_atlas
-from atlas.schema import PROJECT_COLUMNS
-from atlas.store import open_store
+from atlas.core.errors import AtlasError
+from atlas.core.schema import PROJECT_COLUMNS
+from atlas.data.load import load_atlas
+from atlas.geo.datum import gcj02_to_wgs84, wgs84_to_gcj02
+from atlas.importer.files import ImportFileError
+from atlas.importer.project_list import ImportResult, import_registry
+from atlas.registry.startup import open_store
 
 HEADER = "项目名称,经度,纬度,所属园区,县区,建设状态,产业链环节,产能,单位,来源"
 GOOD = "新轮毂厂,106.6,26.4,清镇,清镇市,在建,lightweight-materials,5,万吨/年,https://example.org/n"

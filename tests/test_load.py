@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from atlas.errors import DataValidationError
-from atlas.load import load_atlas, load_atlas_with_problems
+from atlas.core.errors import DataValidationError
+from atlas.data.load import load_atlas, load_atlas_with_problems
 from tests.conftest import TINY_TABLES, write_table
 
 

@@ -13,10 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypinyin import Style, lazy_pinyin
 
-from atlas import schema, search_text, settings, tables
-from atlas.load import load_atlas_with_problems
-from atlas.search_text import add_search_text
-from atlas.tables import parse_numbers, read_csv_table
+from atlas.core import schema, settings
+from atlas.data import search_keys as search_text
+from atlas.data import tables
+from atlas.data.load import load_atlas_with_problems
+from atlas.data.search_keys import add_search_text
+from atlas.data.tables import parse_numbers, read_csv_table
 from tests.test_synthetic_registry import make
 
 HOSTILE_TEXT = st.text(

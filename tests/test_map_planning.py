@@ -8,8 +8,13 @@ import re
 import pytest
 from pyproj import Geod
 
-from atlas.gaps import gap_matrix_long
-from atlas.map_planning import (
+from atlas.analysis.gaps import gap_matrix_long
+from atlas.analysis.proximity import nearby_zone
+from atlas.analysis.quality import quality_flags
+from atlas.core.schema import Layer
+from atlas.maps.atlas_map import build_atlas_map, map_to_html
+from atlas.maps.offline import remote_asset_urls
+from atlas.maps.planning import (
     COVERED_COLOUR,
     GAP_COLOUR,
     NOT_ASSIGNED_COLOUR,
@@ -18,11 +23,6 @@ from atlas.map_planning import (
     quality_group,
     record_names,
 )
-from atlas.mapping import build_atlas_map, map_to_html
-from atlas.offline import remote_asset_urls
-from atlas.proximity import nearby_zone
-from atlas.quality import quality_flags
-from atlas.schema import Layer
 
 
 def _page(atlas, group) -> str:

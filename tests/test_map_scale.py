@@ -7,9 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atlas import map_scale
-from atlas.map_points import CanvasPoints, project_payload
-from atlas.map_scale import (
+from atlas.maps import scale as map_scale
+from atlas.maps.atlas_map import map_to_html
+from atlas.maps.offline import remote_asset_urls
+from atlas.maps.points import CanvasPoints, project_payload
+from atlas.maps.scale import (
     DEFAULT_VIEW,
     CanvasBins,
     MapView,
@@ -21,8 +23,6 @@ from atlas.map_scale import (
     project_group_for_view,
     view_from_map_state,
 )
-from atlas.mapping import map_to_html
-from atlas.offline import remote_asset_urls
 from tests.test_mapping import _synthetic_projects
 
 STATE = {"bounds": {"_southWest": {"lat": 26.0, "lng": 106.0}, "_northEast": {"lat": 27.0, "lng": 107.5}}, "zoom": 9}

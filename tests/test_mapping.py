@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from atlas import schema
-from atlas.errors import AtlasError
-from atlas.map_layers import zone_icon_html
-from atlas.map_points import CanvasPoints, project_payload
-from atlas.mapping import build_atlas_map, build_base_map, build_layer_groups, legend_html, map_to_html
-from atlas.model import Atlas
-from atlas.offline import remote_asset_urls
-from atlas.schema import Layer
+from atlas.core import schema
+from atlas.core.errors import AtlasError
+from atlas.core.model import Atlas
+from atlas.core.schema import Layer
+from atlas.maps.atlas_map import build_atlas_map, build_base_map, build_layer_groups, legend_html, map_to_html
+from atlas.maps.layers import zone_icon_html
+from atlas.maps.offline import remote_asset_urls
+from atlas.maps.points import CanvasPoints, project_payload
 
 CRS = "EPSG:4326"
 SRC = "https://example.org/policy"

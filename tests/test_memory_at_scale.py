@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from atlas.search_text import add_search_text, key_contains
-from atlas.tables import SHARED_TEXT_MIN_ROWS, one_chunk, share_repeated_text
+from atlas.data.search_keys import add_search_text, key_contains
+from atlas.data.tables import SHARED_TEXT_MIN_ROWS, one_chunk, share_repeated_text
 
 
 def big_frame() -> pd.DataFrame:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from atlas import settings
-from atlas.errors import DataValidationError
-from atlas.load import load_atlas
+from atlas.core import settings
+from atlas.core.errors import DataValidationError
+from atlas.data.load import load_atlas
 from tests.conftest import TINY_TABLES, write_table
 
 

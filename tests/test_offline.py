@@ -10,8 +10,8 @@ import folium
 import folium.plugins
 import pytest
 
-from atlas import offline
-from atlas.settings import STATIC_DIR
+from atlas.core.settings import STATIC_DIR
+from atlas.maps import offline
 
 
 def _cdn_map() -> folium.Map:

@@ -9,16 +9,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from atlas.export import layer_to_bytes, profile_to_bytes, tables_to_xlsx_bytes
-from atlas.import_report import rejected_to_bytes, report_to_bytes
-from atlas.importer import import_registry
-from atlas.load import load_atlas
-from atlas.mapping import build_atlas_map, map_to_html
-from atlas.model import Atlas
-from atlas.profile import zone_profile
-from atlas.report import zone_profile_html
-from atlas.report_pdf import zone_profile_pdf
-from atlas.safe import neutralise_formula
+from atlas.analysis.profile import zone_profile
+from atlas.core.model import Atlas
+from atlas.core.safe import neutralise_formula
+from atlas.data.load import load_atlas
+from atlas.importer.project_list import import_registry
+from atlas.maps.atlas_map import build_atlas_map, map_to_html
+from atlas.reports.export import layer_to_bytes, profile_to_bytes, tables_to_xlsx_bytes
+from atlas.reports.import_report import rejected_to_bytes, report_to_bytes
+from atlas.reports.profile_page import zone_profile_html
+from atlas.reports.profile_pdf import zone_profile_pdf
 from tests.conftest import TINY_TABLES, write_table, write_tiny_data
 from tests.payloads import FORMULA_PAYLOADS, XSS_MARKERS, XSS_PAYLOADS
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from atlas.model import Atlas
-from atlas.pick import PICKABLE, card_rows, pick_record
-from atlas.schema import Layer
+from atlas.analysis.pick import PICKABLE, card_rows, pick_record
+from atlas.core.model import Atlas
+from atlas.core.schema import Layer
 
 
 @pytest.mark.parametrize(("layer", "attribute"), PICKABLE)

@@ -8,12 +8,12 @@ import folium
 import pandas as pd
 import pytest
 
-from atlas.errors import AtlasError, DataValidationError
-from atlas.load import load_atlas
-from atlas.mapping import map_to_html
-from atlas.positions import move_record, undo_last_save
-from atlas.registry_view import changes_since, diff_layer, position_layer, registry_diff, versions_frame
-from atlas.store import open_store
+from atlas.core.errors import AtlasError, DataValidationError
+from atlas.data.load import load_atlas
+from atlas.maps.atlas_map import map_to_html
+from atlas.maps.registry_view import changes_since, diff_layer, position_layer, registry_diff, versions_frame
+from atlas.registry.positions import move_record, undo_last_save
+from atlas.registry.startup import open_store
 from tests.payloads import XSS_PAYLOADS
 
 TODAY = dt.date(2026, 5, 4)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pyproj import Geod
 
-from atlas.errors import AtlasError
-from atlas.profile import zone_profile
+from atlas.analysis.profile import zone_profile
+from atlas.core.errors import AtlasError
 
 
 def test_profile_lists_the_zones_roles_and_projects(tiny_atlas):

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from atlas import project_index
-from atlas.aggregate import GROUP_BYS, summarise_matching, summarise_projects
-from atlas.model import Atlas
-from atlas.project_index import build_index, cached_index, index_of
-from atlas.query import Filters, filter_projects
+from atlas.analysis import project_index
+from atlas.analysis.aggregate import GROUP_BYS, summarise_matching, summarise_projects
+from atlas.analysis.project_index import build_index, cached_index, index_of
+from atlas.analysis.query import Filters, filter_projects
+from atlas.core.model import Atlas
 
 CLUSTER_CELLS = [
     ["lightweight-materials"], ["alloy-products"], ["non-metallic-materials"],

@@ -10,15 +10,15 @@ import pandas as pd
 import pytest
 from pyproj import Geod
 
-from atlas.errors import AtlasError
-from atlas.model import Atlas
-from atlas.proximity import (
+from atlas.analysis.proximity import (
     RESULT_COLUMNS,
     geodesic_circle,
     nearby_zone,
     position_uncertainty_km,
     zones_near_deposit,
 )
+from atlas.core.errors import AtlasError
+from atlas.core.model import Atlas
 
 WGS84 = Geod(ellps="WGS84")
 QINGZHEN = {"lon": 106.5, "lat": 26.5}

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from atlas import settings
-from atlas.quality import FLAG_COLUMNS, FLAGS, flag_counts, flag_label, mirror_hosts_in, quality_flags
+from atlas.analysis.quality import FLAG_COLUMNS, FLAGS, flag_counts, flag_label, mirror_hosts_in, quality_flags
+from atlas.core import settings
 
 
 def _flagged(flags, flag):

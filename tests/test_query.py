@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from atlas.errors import AtlasError
-from atlas.query import Filters, check_filters, filter_projects, filter_zones, filtered_atlas
+from atlas.analysis.query import Filters, check_filters, filter_projects, filter_zones, filtered_atlas
+from atlas.core.errors import AtlasError
 
 
 def ids(frame) -> list[str]:

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from atlas.store import normalise_projects, registry_changes
+from atlas.registry.store import normalise_projects, registry_changes
 
 OLD = pd.DataFrame(
     [

@@ -14,15 +14,15 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from atlas.errors import AtlasError
-from atlas.load import load_atlas
-from atlas.model import Atlas
-from atlas.profile import ZoneProfile, zone_profile
-from atlas.report import zone_profile_html
-from atlas.report_pdf import CjkFont, find_cjk_font, zone_profile_pdf
-from atlas.safe import escape
-from atlas.schema import Lang
-from atlas.static_map import zone_map_svg
+from atlas.analysis.profile import ZoneProfile, zone_profile
+from atlas.core.errors import AtlasError
+from atlas.core.model import Atlas
+from atlas.core.safe import escape
+from atlas.core.schema import Lang
+from atlas.data.load import load_atlas
+from atlas.reports.profile_page import zone_profile_html
+from atlas.reports.profile_pdf import CjkFont, find_cjk_font, zone_profile_pdf
+from atlas.reports.svg_map import zone_map_svg
 from tests.conftest import write_tiny_data
 
 HOSTILE = "<script>alert(1)</script>"

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from atlas.safe import escape, neutralise_formula, neutralise_frame, neutralise_series, safe_filename
+from atlas.core.safe import escape, neutralise_formula, neutralise_frame, neutralise_series, safe_filename
 
 FORMULA_PAYLOADS = [
     "=1+1",

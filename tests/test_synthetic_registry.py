@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from atlas import schema, settings
-from atlas.load import load_atlas_with_problems
+from atlas.core import schema, settings
+from atlas.data.load import load_atlas_with_problems
 
 SCRIPT = settings.REPO_ROOT / "scripts" / "make_synthetic_registry.py"
 

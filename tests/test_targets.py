@@ -8,9 +8,9 @@ import math
 import pandas as pd
 import pytest
 
-from atlas.errors import AtlasError
-from atlas.national import national_context_table
-from atlas.targets import department_load, responsibilities_table, target_progress
+from atlas.analysis.national import national_context_table
+from atlas.analysis.targets import department_load, responsibilities_table, target_progress
+from atlas.core.errors import AtlasError
 
 
 def _with_targets(atlas, rows):

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atlas.xlsx import MAX_TEXT, column_letter, tables_to_xlsx
+from atlas.core.cells import column_letter
+from atlas.reports.xlsx import MAX_TEXT, tables_to_xlsx
 
 
 def read_back(data: bytes) -> openpyxl.Workbook:
@@ -58,7 +59,7 @@ def test_pandas_reads_the_same_table_back():
 
 
 def test_a_sheet_written_in_chunks_keeps_every_row_in_order(monkeypatch):
-    monkeypatch.setattr("atlas.xlsx.CHUNK_ROWS", 7)
+    monkeypatch.setattr("atlas.reports.xlsx.CHUNK_ROWS", 7)
     table = pd.DataFrame({"id": [f"p{i}" for i in range(50)], "n": [i + 0.5 for i in range(50)]})
     back = pd.read_excel(io.BytesIO(tables_to_xlsx([("p", table)])), sheet_name="p")
     pd.testing.assert_frame_equal(back, table)

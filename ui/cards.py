@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.i18n import names_by_id, t
-from atlas.model import Atlas
-from atlas.pick import Picked
-from atlas.project_index import count_by_cluster
-from atlas.safe import escape_markdown
-from atlas.schema import Lang, Layer
+from atlas.analysis.pick import Picked
+from atlas.analysis.project_index import count_by_cluster
+from atlas.core.i18n import names_by_id, t
+from atlas.core.model import Atlas
+from atlas.core.safe import escape_markdown
+from atlas.core.schema import Lang, Layer
 from ui.state import VIEW_PREFIX
 
 CLUSTER_SWATCH = {

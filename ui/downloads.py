@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from atlas.model import Atlas
-from atlas.profile import ZoneProfile
-from atlas.safe import safe_filename
-from atlas.schema import Lang
+from atlas.analysis.profile import ZoneProfile
+from atlas.core.model import Atlas
+from atlas.core.safe import safe_filename
+from atlas.core.schema import Lang
 
 MIME = {
     "csv": "text/csv",
@@ -46,8 +46,8 @@ def download_row(downloads: Sequence[Download], *, basename: str, key: str) -> N
 
 def report_downloads(atlas: Atlas, profile: ZoneProfile, lang: Lang) -> list[Download]:
     """The printable one-page profile as PDF (embedded CJK font) and print-ready HTML."""
-    from atlas.report import zone_profile_html
-    from atlas.report_pdf import zone_profile_pdf  # fpdf2 + fonts only when a profile is shown
+    from atlas.reports.profile_page import zone_profile_html
+    from atlas.reports.profile_pdf import zone_profile_pdf  # fpdf2 + fonts only when a profile is shown
 
     return [
         Download("pdf", lambda: zone_profile_pdf(atlas, profile, lang=lang)),

@@ -10,12 +10,12 @@ import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
-from atlas.i18n import t
-from atlas.map_scale import project_group_for_view, view_from_map_state
-from atlas.mapping import build_base_map, build_layer_groups
-from atlas.model import Atlas
-from atlas.schema import Lang, Layer
-from atlas.settings import MAP_LARGE_POINTS
+from atlas.core.i18n import t
+from atlas.core.model import Atlas
+from atlas.core.schema import Lang, Layer
+from atlas.core.settings import MAP_LARGE_POINTS
+from atlas.maps.atlas_map import build_base_map, build_layer_groups
+from atlas.maps.scale import project_group_for_view, view_from_map_state
 from ui.state import get_atlas
 
 
@@ -46,9 +46,9 @@ def show_map(
     """Draw `view`'s layers; filter changes only re-send the layer groups (`feature_group_to_add`).
 
     With more than `MAP_LARGE_POINTS` projects the project layer holds only what the current view
-    needs (`atlas.map_scale`), and the map reports its bounds and zoom so that a pan or zoom reruns the
+    needs (`atlas.maps.scale`), and the map reports its bounds and zoom so that a pan or zoom reruns the
     page with the new view; smaller registries do not rerun on pan.
-    `extra_groups` (e.g. `atlas.map_planning` overlays) are drawn above the atlas layers.
+    `extra_groups` (e.g. `atlas.maps.planning` overlays) are drawn above the atlas layers.
     """
     tianditu_key = st.secrets.get("tianditu_key") if basemap == "tianditu" and _has_secrets() else None
     base = _base_map(lang, basemap, highlight_zone, tianditu_key)

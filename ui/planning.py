@@ -8,13 +8,13 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from atlas.gaps import gap_matrix_long
-from atlas.i18n import t
-from atlas.map_planning import quality_group, record_names
-from atlas.model import Atlas
-from atlas.quality import flags_in_view, quality_flags
-from atlas.safe import escape_markdown
-from atlas.schema import Lang
+from atlas.analysis.gaps import gap_matrix_long
+from atlas.analysis.quality import flags_in_view, quality_flags
+from atlas.core.i18n import t
+from atlas.core.model import Atlas
+from atlas.core.safe import escape_markdown
+from atlas.core.schema import Lang
+from atlas.maps.planning import quality_group, record_names
 from ui.state import get_atlas
 
 

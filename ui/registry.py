@@ -12,17 +12,17 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from atlas.errors import AtlasError, DataValidationError
-from atlas.i18n import column_label, t
-from atlas.import_headers import LONLAT
-from atlas.import_report import problems_frame, rejected_to_bytes, report_to_bytes
-from atlas.importer import ImportResult, import_registry
-from atlas.map_html import folium_location
-from atlas.mapping import build_base_map, build_layer_groups
-from atlas.model import Atlas
-from atlas.registry_view import RegistryDiff, diff_layer
-from atlas.schema import PROJECT_COLUMNS, Lang, Layer
-from atlas.store import RegistryStore
+from atlas.core.errors import AtlasError, DataValidationError
+from atlas.core.i18n import column_label, t
+from atlas.core.model import Atlas
+from atlas.core.schema import PROJECT_COLUMNS, Lang, Layer
+from atlas.importer.headers import LONLAT
+from atlas.importer.project_list import ImportResult, import_registry
+from atlas.maps.atlas_map import build_base_map, build_layer_groups
+from atlas.maps.popups import folium_location
+from atlas.maps.registry_view import RegistryDiff, diff_layer
+from atlas.registry.store import RegistryStore
+from atlas.reports.import_report import problems_frame, rejected_to_bytes, report_to_bytes
 from ui.downloads import Download, download_row
 from ui.state import get_atlas
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.i18n import names_by_id, t
-from atlas.model import Atlas
-from atlas.query import Filters
-from atlas.schema import Lang, label
+from atlas.analysis.query import Filters
+from atlas.core.i18n import names_by_id, t
+from atlas.core.model import Atlas
+from atlas.core.schema import Lang, label
 from ui.state import (
     FILTER_PARAMS,
     LANG_KEY,

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Final
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
-from atlas import settings
-from atlas.errors import AtlasError, DataValidationError, Problem, raise_if_any
-from atlas.load import load_atlas_with_problems
-from atlas.memory import release_freed_memory
-from atlas.model import Atlas
-from atlas.query import Filters, filtered_atlas
-from atlas.schema import Lang, ProjectStatus
+from atlas.analysis.query import Filters, filtered_atlas
+from atlas.core import settings
+from atlas.core.errors import AtlasError, DataValidationError, Problem, raise_if_any
+from atlas.core.memory import release_freed_memory
+from atlas.core.model import Atlas
+from atlas.core.schema import Lang, ProjectStatus
+from ui.navigation import ensure_frame
+from atlas.registry.startup import open_atlas_with_problems
 
 FILTER_PARAMS: Final[dict[str, str]] = {
     "cluster": "cluster_types",
@@ -38,7 +38,7 @@ LANG_KEY: Final[str] = "view_lang"
 @st.cache_resource(show_spinner=False)
 def _loaded() -> tuple[Atlas | None, list[Problem]]:
     """One load per server for the atlas and the data page's problems (a 10⁶-row registry loaded twice is GBs)."""
-    return load_atlas_with_problems(settings.data_dir())
+    return open_atlas_with_problems(settings.data_dir())
 
 
 def _cached_atlas() -> Atlas:
@@ -121,7 +121,8 @@ def restore_from_url(atlas: Atlas) -> list[str]:
 
 
 def current_lang() -> Lang:
-    lang = st.session_state.get(LANG_KEY, "zh")
+    """The chosen language: the switch's value, or before the sidebar first ran, the permalink's ``lang``."""
+    lang = st.session_state.get(LANG_KEY) or st.query_params.get("lang", "zh")
     return "en" if lang == "en" else "zh"
 
 
@@ -159,33 +160,7 @@ def write_url(filters: Filters, lang: Lang) -> None:
         st.query_params.from_dict(wanted)
 
 
-def leave_legacy_pages_mode() -> None:
-    """Rerun at once if this run is in Streamlit's legacy `pages/`-folder mode (the server's very first run).
-
-    Streamlit starts a server in that mode because a `pages/` folder exists, and only `st.navigation`
-    turns it off. Widgets drawn in that first run get other ids than in every later run, so the first
-    visitor's first filter change would be dropped (and the language reset). Rerunning before any widget
-    exists keeps ids stable.
-    """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-def mark_frame_rendered() -> None:
-    """Called by app.py before it runs a page: this run went through the frame (sidebar, navigation)."""
-    st.session_state["_frame_rendered"] = True
-
-
 def page_context() -> tuple[Atlas, Filters, Lang]:
-    """What every page starts from: the atlas, the sidebar's filters and the language.
-
-    When the very first request after a server start is a deep link (``/zones?...``), Streamlit
-    sees the ``pages/`` folder and runs the page alone in its legacy multipage mode, without the
-    frame. The page then switches that mode off (as `st.navigation` itself does) and reruns, so
-    app.py's frame and navigation handle the link.
-    """
-    if not st.session_state.pop("_frame_rendered", False):
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    """What every page starts from: the atlas, the sidebar's filters and the language (see `ensure_frame`)."""
+    ensure_frame(current_lang())
     return get_atlas(), st.session_state.get("atlas_filters", Filters()), current_lang()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from atlas.load import load_atlas
-from atlas.store import open_store
+from atlas.data.load import load_atlas
+from atlas.registry.startup import open_store
 
 from .conftest import (
     EXCEPTION,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Frame, Page
 
-from atlas import settings
+from atlas.core import settings
 
 from .conftest import PageLog, map_frame, open_app, run_streamlit, snap, wait_for_app
 

@@ -17,11 +17,11 @@ import pandas as pd
 import psycopg
 import pytest
 
-from atlas import schema
-from atlas.db_schema import apply_migrations
-from atlas.store import RegistryStore, normalise_projects
-from atlas.store_files import FileStore
-from atlas.store_postgis import PostgisStore
+from atlas.core import schema
+from atlas.registry.db_schema import apply_migrations
+from atlas.registry.files import FileStore
+from atlas.registry.postgis import PostgisStore
+from atlas.registry.store import RegistryStore, normalise_projects
 from tests.conftest import TINY_TABLES
 from tests.storage.pg_cluster import DATABASE, ClusterUnavailable, throwaway_cluster
 

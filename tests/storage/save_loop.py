@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from atlas.store import RegistryStore, projects_from_csv_bytes
-from atlas.store_files import FileStore
-from atlas.store_postgis import PostgisStore
+from atlas.registry.files import FileStore
+from atlas.registry.postgis import PostgisStore
+from atlas.registry.store import RegistryStore, projects_from_csv_bytes
 
 
 def save_forever(backend: str, data_dir: str, url: str, progress: str, first: str, second: str) -> None:

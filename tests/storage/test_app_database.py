@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from atlas.store_postgis import PostgisStore
+from atlas.registry.postgis import PostgisStore
 from tests.storage.conftest import edited, tiny_projects
 from tests.storage.test_store_postgis import CLOSED_PORT_URL
 from tests.test_app_pages import APP, navigation_not_pages_folder, run_app, tiny_data  # noqa: F401  (fixtures)

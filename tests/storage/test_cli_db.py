@@ -10,8 +10,8 @@ from pathlib import Path
 
 import psycopg
 
-from atlas import settings
-from atlas.db_schema import shipped_migrations
+from atlas.core import settings
+from atlas.registry.db_schema import shipped_migrations
 from tests.storage.test_store_postgis import CLOSED_PORT_URL
 
 

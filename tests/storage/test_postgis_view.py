@@ -7,11 +7,11 @@ import pandas as pd
 import psycopg
 import pytest
 
-from atlas.load import load_atlas
-from atlas.map_scale import MapView, bin_points, in_view
-from atlas.postgis_view import viewport_bins, viewport_count, viewport_points, where_clause
-from atlas.query import Filters, filter_projects
-from atlas.store_postgis import PostgisStore
+from atlas.analysis.query import Filters, filter_projects
+from atlas.data.load import load_atlas
+from atlas.maps.postgis_view import viewport_bins, viewport_count, viewport_points, where_clause
+from atlas.maps.scale import MapView, bin_points, in_view
+from atlas.registry.postgis import PostgisStore
 from tests.storage.conftest import tiny_projects
 
 N_COPIES = 60

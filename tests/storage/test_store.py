@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from atlas import schema
-from atlas.errors import AtlasError, DataValidationError
-from atlas.load import load_atlas
-from atlas.store import RegistryConflict, RegistryStore, registry_changes
+from atlas.core import schema
+from atlas.core.errors import AtlasError, DataValidationError
+from atlas.data.load import load_atlas
+from atlas.registry.store import RegistryConflict, RegistryStore, registry_changes
 from tests.storage.conftest import edited, tiny_projects, with_new_row
 
 

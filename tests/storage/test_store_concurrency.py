@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from atlas.store import RegistryConflict, RegistryStore
-from atlas.store_files import FileStore
-from atlas.store_postgis import PostgisStore
+from atlas.registry.files import FileStore
+from atlas.registry.postgis import PostgisStore
+from atlas.registry.store import RegistryConflict, RegistryStore
 from tests.storage.conftest import edited
 
 EDITS = {"alice": {"capacity": "650"}, "bob": {"notes": "expansion approved"}}

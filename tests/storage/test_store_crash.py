@@ -17,15 +17,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from atlas.load import load_atlas
-from atlas.store import RegistryStore, projects_to_csv_bytes
+from atlas.data.load import load_atlas
+from atlas.registry.store import RegistryStore, projects_to_csv_bytes
 from tests.storage.conftest import edited, tiny_projects, with_new_row
 from tests.storage.save_loop import save_forever
 
 KILLS = 20
 SEED = 20240611
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["atlas.load", "atlas.store_files", "atlas.store_postgis", "tests.storage.save_loop"])
+_CONTEXT.set_forkserver_preload(
+    ["atlas.data.load", "atlas.registry.files", "atlas.registry.postgis", "tests.storage.save_loop"]
+)
 
 
 def wait_for(condition, *, timeout: float, what: str) -> None:

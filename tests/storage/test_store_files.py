@@ -10,10 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from atlas import store_files
-from atlas.errors import AtlasError
-from atlas.store import RegistryConflict, open_store
-from atlas.store_files import UNRECORDED_MESSAGE, FileStore, version_of, write_atomically
+from atlas.core.errors import AtlasError
+from atlas.registry import files as store_files
+from atlas.registry.files import UNRECORDED_MESSAGE, FileStore, version_of, write_atomically
+from atlas.registry.startup import open_store
+from atlas.registry.store import RegistryConflict
 from tests.storage.conftest import edited
 
 

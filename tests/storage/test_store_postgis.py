@@ -5,12 +5,13 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from atlas import schema
-from atlas.db_schema import apply_migrations, shipped_migrations
-from atlas.errors import AtlasError
-from atlas.load import load_atlas
-from atlas.store import RegistryConflict, open_store
-from atlas.store_postgis import PostgisStore, describe_url
+from atlas.core import schema
+from atlas.core.errors import AtlasError
+from atlas.data.load import load_atlas
+from atlas.registry.db_schema import apply_migrations, shipped_migrations
+from atlas.registry.postgis import PostgisStore, describe_url
+from atlas.registry.startup import open_store
+from atlas.registry.store import RegistryConflict
 from tests.storage.conftest import edited, tiny_projects
 
 CLOSED_PORT_URL = "postgresql://atlas:s3cret@127.0.0.1:9/nowhere"

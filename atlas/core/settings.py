@@ -1,0 +1,117 @@
+"""Paths, coordinate systems and tunable constants, in one typed place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Final
+
+PACKAGE_DIR: Final[Path] = Path(__file__).resolve().parent.parent
+"""The `atlas` package folder."""
+
+REPO_ROOT: Final[Path] = PACKAGE_DIR.parent
+"""The checkout (or installed tree) that holds `data/`."""
+
+STATIC_DIR: Final[Path] = PACKAGE_DIR / "maps" / "static"
+"""Vendored JS/CSS (Leaflet and plugins): the map never loads an asset from a CDN."""
+
+STORAGE_CRS: Final[str] = "EPSG:4326"
+"""Every stored geometry is WGS84 lon/lat (CGCS2000 / EPSG:4490 agrees to within a metre)."""
+
+EQUAL_AREA_CRS: Final[str] = (
+    "+proj=aea +lat_0=0 +lon_0=105 +lat_1=25 +lat_2=47 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+)
+"""Albers equal-area conic for China (standard parallels 25°N and 47°N): areas are computed here."""
+
+GEOD_ELLIPSOID: Final[str] = "WGS84"
+"""Ellipsoid for geodesic distances (`pyproj.Geod`)."""
+
+GUIZHOU_BOUNDS: Final[tuple[float, float, float, float]] = (103.5, 24.5, 109.7, 29.3)
+"""Loose lon/lat box (west, south, east, north) around Guizhou for plausibility checks."""
+
+PROVINCE_ADCODE: Final[str] = "520000"
+
+NEARBY_KM_DEFAULT: Final[float] = 50.0
+"""Radius of a zone profile's "nearby" deposits and recycling bases."""
+
+
+def data_dir() -> Path:
+    """The data folder: ``$ATLAS_DATA_DIR`` when set (tests, a broken copy), else ``REPO_ROOT/data``."""
+    override = os.environ.get("ATLAS_DATA_DIR")
+    return Path(override).expanduser().resolve() if override else REPO_ROOT / "data"
+
+
+def database_url() -> str | None:
+    """``$ATLAS_DATABASE_URL`` (a ``postgresql://`` URL) or None for the embedded file store."""
+    return os.environ.get("ATLAS_DATABASE_URL") or None
+
+
+LOCAL_METRIC_CRS: Final[str] = "EPSG:32648"
+"""UTM 48N: metric plausibility checks (a point's distance to its stated county) to ~0.2 % scale error.
+Reported distances never use it: they are geodesic (`atlas.geo.geodesy`)."""
+
+DATA_FILES: Final[dict[str, str]] = {
+    "province": "geo/province.geojson",
+    "prefectures": "geo/prefectures.geojson",
+    "counties": "geo/counties.geojson",
+    "zones": "geo/zones.csv",
+    "deposits": "geo/deposits.csv",
+    "projects": "projects/projects.csv",
+    "recycling_bases": "projects/recycling_bases.csv",
+    "cluster_types": "policy/cluster_types.csv",
+    "stages": "policy/stages.csv",
+    "chains": "policy/chains.csv",
+    "products": "policy/products.csv",
+    "zone_roles": "policy/zone_roles.csv",
+    "targets": "policy/targets.csv",
+    "sections": "policy/sections.csv",
+    "departments": "policy/departments.csv",
+    "responsibilities": "policy/responsibilities.csv",
+    "national_tasks": "policy/national_tasks.csv",
+    "national_links": "policy/national_links.csv",
+}
+"""Every shipped data file, relative to the data folder; problems name files by these paths."""
+
+# --- Scale (issue 7): how the map stays fast with 10⁵–10⁶ projects ----------------------------------
+
+MAP_NAMED_POINTS_MAX: Final[int] = 20_000
+"""Project layers up to this size carry names for tooltips; bigger ones carry ids only (~18 bytes a point)."""
+MAP_LARGE_POINTS: Final[int] = 200_000
+"""A filtered view with more projects is too big to send whole: the app's map then draws what the current view
+shows (`atlas.maps.scale`), redrawn on every pan and zoom from the bounds the map reports."""
+MAP_VIEW_POINTS_MAX: Final[int] = 50_000
+"""In that large mode, a view holding at most this many projects gets points; more, and it gets counts per cell."""
+MAP_BIN_CELL_PX: Final[int] = 24
+"""Side of a count cell on screen, in pixels (a square of the Web Mercator grid at the view's zoom)."""
+MAP_TABLE_MAX_ROWS: Final[int] = 2_000
+"""Rows shown in the table under the map; the exports on the projects page hold every row."""
+MIRROR_HOSTS: Final[dict[str, str]] = {
+    "yu-yang.com.cn": "re-posts 中国粉体网 (cnpowder) articles without being their publisher",
+    "adcg.com.cn": "re-posts 中国粉体网 (cnpowder) articles without being their publisher",
+    "renjio.com": "re-posts government and official-media articles (e.g. 遵义 reports)",
+    "mengjiyuan.cn": "re-posts 遵义市人民政府网 documents such as district plan reports",
+    "lyredcross.com": "re-posts 中国产业经济信息网 articles; unrelated to the industry",
+    "jingsongyx.com": "re-posts industry news without naming a date or an original publisher",
+    "b529.cn": "aggregator re-posting news articles",
+    "wearcomp974.com": "aggregator re-posting news articles",
+    "360elib.com": "a library's copy of a local newspaper article, not the newspaper's own site",
+    "mycoal.cn": "a coal-industry portal re-posting a 经济日报 report",
+    "pinglualuminium.com": "a company blog re-posting an undated English text of the national policy",
+}
+"""Hosts that republish others' texts (non-government, non-original), with why each is listed.
+
+A fact sourced only from one of these should be checked against the original before it is published;
+`atlas.analysis.quality` flags every record citing one. Matching is on the URL's host or any subdomain of it."""
+
+IMPORT_MAX_BYTES: Final[int] = 10 * 1024 * 1024
+"""Largest registry file `atlas import` and the registry page accept (a bureau's list is a few hundred
+kB; a bigger file is more likely a wrong file than a registry). ``$ATLAS_IMPORT_MAX_BYTES`` overrides."""
+
+IMPORT_MAX_ROWS: Final[int] = 50_000
+"""Data rows read from one import file at most (an XLSX "zip bomb" expands to millions of empty rows)."""
+
+
+def import_max_bytes() -> int:
+    """The import size limit: ``$ATLAS_IMPORT_MAX_BYTES`` (bytes) when set to a positive integer, else the default."""
+    raw = os.environ.get("ATLAS_IMPORT_MAX_BYTES", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else IMPORT_MAX_BYTES

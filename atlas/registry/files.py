@@ -1,0 +1,270 @@
+"""The embedded registry: ``projects/projects.csv`` replaced atomically, every version kept in ``history/``.
+
+A save runs under an exclusive ``fcntl`` lock and writes in this order, each file via temp file +
+fsync + ``os.replace`` + directory fsync: (1) the version on disk into history if it is not there yet,
+(2) the new version into history, (3) ``projects.csv``. A crash at any instant therefore leaves
+``projects.csv`` old or new and every history entry whole. An entry newer than the current file (a save
+killed between (2) and (3)) is not shown and is removed by the next save; ``*.tmp`` leftovers likewise.
+The version token is a prefix of the file's SHA-256, so a hand edit of the CSV is a new version too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+
+from atlas.core.errors import AtlasError, DataValidationError
+from atlas.registry.store import (
+    EMPTY_VERSION,
+    PROJECTS_LABEL,
+    RegistryConflict,
+    RegistryVersion,
+    projects_from_csv_bytes,
+    projects_to_csv_bytes,
+    validate_projects,
+)
+
+LOCK_TIMEOUT_S: Final[float] = 10.0
+"""How long a save waits for another save to finish before giving up with a clear message."""
+
+HISTORY_DIR: Final[str] = "history"
+LOCK_NAME: Final[str] = ".projects.lock"
+_ENTRY_NAME = re.compile(r"^(?P<seq>\d{6,})_(?P<stamp>\d{8}T\d{6}Z)_(?P<version>[0-9a-f]{16})\.json$")
+UNRECORDED_MESSAGE: Final[str] = "version found on disk (not saved through the atlas)"
+
+
+def version_of(data: bytes) -> str:
+    """The version token of registry bytes: 16 hex digits of their SHA-256 ("0" for no file)."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def utc_now() -> str:
+    """Now as ISO 8601 UTC to the second, the form every `RegistryVersion.saved_at` takes."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One history entry on disk: its metadata (`.json`) and its snapshot (`.csv`)."""
+
+    seq: int
+    meta: RegistryVersion
+    json_path: Path
+
+    @property
+    def csv_path(self) -> Path:
+        return self.json_path.with_suffix(".csv")
+
+
+class FileStore:
+    """The project registry as ``<data_dir>/projects/projects.csv`` with its history beside it."""
+
+    def __init__(self, data_dir: Path, *, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / PROJECTS_LABEL
+        self.history_dir = self.path.parent / HISTORY_DIR
+        self.lock_path = self.path.parent / LOCK_NAME
+        self.lock_timeout = lock_timeout
+
+    def __repr__(self) -> str:
+        return f"FileStore({str(self.path)!r})"
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def read(self) -> tuple[pd.DataFrame, str]:
+        """The current projects (text cells) and their version token."""
+        data = self._current_bytes()
+        if data is None:
+            return projects_from_csv_bytes(b""), EMPTY_VERSION
+        return projects_from_csv_bytes(data), version_of(data)
+
+    def history(self) -> list[RegistryVersion]:
+        """Every version, newest first; the first is the current file (recorded or not)."""
+        data = self._current_bytes()
+        if data is None:
+            return []
+        current = version_of(data)
+        committed, _ = self._split_pending(self._entries(), current)
+        versions = [e.meta for e in committed]
+        if not committed or committed[-1].meta.version != current:
+            versions.append(self._unrecorded(data))
+        return versions[::-1]
+
+    def read_version(self, version: str) -> pd.DataFrame:
+        """The projects at `version` (any recorded version, or the current file)."""
+        data = self._current_bytes()
+        if data is not None and version_of(data) == version:
+            return projects_from_csv_bytes(data)
+        for entry in self._entries():
+            if entry.meta.version == version:
+                return projects_from_csv_bytes(entry.csv_path.read_bytes(), label=str(entry.csv_path))
+        known = ", ".join(v.version for v in self.history()[:5]) or "none"
+        raise AtlasError(f"{self.path}: no version {version!r} in the registry history (newest: {known})")
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def save(self, projects: pd.DataFrame, *, base_version: str, author: str, message: str) -> str:
+        """Validate, lock, check `base_version`, record history, replace the file; return the new version."""
+        payload = projects_to_csv_bytes(validate_projects(projects, self.data_dir))
+        new_version = version_of(payload)
+        try:
+            with self._locked():
+                self._remove_leftovers()
+                data = self._current_bytes()
+                current = EMPTY_VERSION if data is None else version_of(data)
+                entries = self._entries()
+                if current != base_version:
+                    raise RegistryConflict(base_version=base_version, current=self._describe(current, data, entries))
+                committed, pending = self._split_pending(entries, current)
+                for entry in pending:
+                    self._remove_entry(entry)
+                next_seq = max((e.seq for e in committed), default=0) + 1
+                recorded = bool(committed) and committed[-1].meta.version == current
+                if data is not None and not recorded and new_version != current:
+                    self._write_entry(next_seq, data, self._unrecorded(data))
+                    next_seq += 1
+                meta = RegistryVersion(new_version, utc_now(), author, message, _row_count(payload))
+                self._write_entry(next_seq, payload, meta)
+                write_atomically(self.path, payload)
+        except OSError as exc:
+            raise AtlasError(f"cannot save the registry {self.path}: {exc.strerror or exc}") from exc
+        return new_version
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _current_bytes(self) -> bytes | None:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise AtlasError(f"cannot read the registry {self.path}: {exc.strerror or exc}") from exc
+
+    def _entries(self) -> list[_Entry]:
+        """Whole history entries (metadata and snapshot both present), oldest first."""
+        if not self.history_dir.is_dir():
+            return []
+        entries = []
+        for path in self.history_dir.iterdir():
+            match = _ENTRY_NAME.match(path.name)
+            if match is None or not path.with_suffix(".csv").is_file():
+                continue
+            try:
+                meta = RegistryVersion(**json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, TypeError):
+                continue  # unreadable metadata is not an entry; the snapshot stays on disk for a human
+            entries.append(_Entry(int(match["seq"]), meta, path))
+        return sorted(entries, key=lambda e: e.seq)
+
+    @staticmethod
+    def _split_pending(entries: list[_Entry], current: str) -> tuple[list[_Entry], list[_Entry]]:
+        """Entries up to the last one equal to the current file, and those after it (an unfinished save)."""
+        last = max((i for i, e in enumerate(entries) if e.meta.version == current), default=None)
+        if last is None:
+            return entries, []
+        return entries[: last + 1], entries[last + 1 :]
+
+    def _unrecorded(self, data: bytes) -> RegistryVersion:
+        """Metadata for a file that no save recorded (the shipped file, or a hand edit)."""
+        mtime = datetime.fromtimestamp(self.path.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return RegistryVersion(version_of(data), mtime, "", UNRECORDED_MESSAGE, _row_count(data))
+
+    def _describe(self, current: str, data: bytes | None, entries: list[_Entry]) -> RegistryVersion:
+        """Who saved the current version and when, for a conflict message."""
+        for entry in reversed(entries):
+            if entry.meta.version == current:
+                return entry.meta
+        if data is None:
+            return RegistryVersion(EMPTY_VERSION, "", "", "the registry file is missing", 0)
+        return self._unrecorded(data)
+
+    def _write_entry(self, seq: int, data: bytes, meta: RegistryVersion) -> None:
+        """Snapshot first, metadata second: metadata present means the entry is whole."""
+        self.history_dir.mkdir(parents=True, exist_ok=True)
+        stamp = meta.saved_at.replace("-", "").replace(":", "")
+        base = self.history_dir / f"{seq:06d}_{stamp}_{meta.version}"
+        write_atomically(base.with_suffix(".csv"), data)
+        write_atomically(base.with_suffix(".json"), json.dumps(asdict(meta), ensure_ascii=False).encode("utf-8"))
+
+    @staticmethod
+    def _remove_entry(entry: _Entry) -> None:
+        entry.json_path.unlink(missing_ok=True)
+        entry.csv_path.unlink(missing_ok=True)
+
+    def _remove_leftovers(self) -> None:
+        """Temp files of a killed save (only ever created under the lock, so none is in use now)."""
+        for folder in (self.path.parent, self.history_dir):
+            if folder.is_dir():
+                for leftover in folder.glob(".*.tmp"):
+                    leftover.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """An exclusive lock on the registry, waiting at most `lock_timeout` seconds."""
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise AtlasError(
+                            f"the project registry {self.path} is locked by another save "
+                            f"(lock file {self.lock_path}); waited {self.lock_timeout:g} s, nothing was written: "
+                            "try again in a moment"
+                        ) from None
+                    time.sleep(0.02)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock, also when the process dies
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that a crash leaves the old or the new file, never a mix.
+
+    Temp file in the same folder, flush + fsync, ``os.replace``, then fsync of the folder so the
+    rename itself survives a power cut.
+    """
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _row_count(data: bytes) -> int:
+    """Records in registry bytes; a file too broken to parse still gets a count (its lines)."""
+    try:
+        return len(projects_from_csv_bytes(data))
+    except DataValidationError:
+        return max(0, data.count(b"\n") - 1)
