@@ -1,4 +1,4 @@
-"""bench/results.md: where each target of issue 7 stands, the machine, the definitions, the tables."""
+"""bench/results.md: where each scale target stands, the machine, the definitions, the tables."""
 
 from __future__ import annotations
 
@@ -126,7 +126,7 @@ def write_results(path: Path, rows: list[dict[str, Any]], *, machine: list[str],
                   naive_timeout_s: float, python: str, shipped: AppResult,
                   postgis: list[dict[str, Any]] | None = None) -> str:
     lines = [
-        "# Benchmarks (issue 7: 100k interactive, 1M usable)",
+        "# Benchmarks (scale: 100k interactive, 1M usable)",
         "",
         f"Written by `make bench` (`python -m bench`) on {dt.date.today().isoformat()}; the run took "
         f"{total_s / 60:.1f} min. Sizes: {', '.join(_n(r['n']) for r in rows)}. Python {python}.",

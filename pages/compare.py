@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.analysis.compare import MAX_ZONES, MIN_ZONES, compare_zones, comparison_sections, comparison_table
+from atlas.analysis.compare import (
+    MAX_ZONES,
+    MIN_ZONES,
+    compare_zones,
+    comparison_sections,
+    comparison_table,
+    default_comparison,
+)
 from atlas.analysis.proximity import nearby_zone, proximity_for_display
 from atlas.core.i18n import names_by_id, t
 from atlas.core.schema import Layer
@@ -14,18 +21,17 @@ from ui.downloads import Download, download_row
 from ui.map_view import show_map
 from ui.planning import page_param, set_page_param
 from ui.state import page_context
+from ui.widgets import seeded
 
 atlas, filters, lang = page_context()
 st.title(t("page_compare", lang))
 zone_names = names_by_id(atlas.zones, lang)
-if "compare_zones" not in st.session_state:
-    linked = [z for z in page_param("zones").split(",") if z in zone_names]
-    fallback = list(filters.zones) if len(filters.zones) >= MIN_ZONES else list(zone_names)[:MIN_ZONES]
-    st.session_state["compare_zones"] = list(dict.fromkeys(linked or fallback))[:MAX_ZONES]
-chosen = st.multiselect(
+chosen = seeded(
+    st.multiselect,
     t("compare_zones", lang),
     list(zone_names),
     key="compare_zones",
+    start=default_comparison(list(zone_names), linked=page_param("zones").split(","), filtered=filters.zones),
     max_selections=MAX_ZONES,
     format_func=zone_names.__getitem__,
 )

@@ -14,15 +14,15 @@ from ui.downloads import Download, download_row
 from ui.map_view import show_map
 from ui.planning import cached_gap_matrix
 from ui.state import page_context
+from ui.widgets import first_or, seeded
 
 atlas, filters, lang = page_context()
 st.title(t("page_gaps", lang))
 st.caption(t("gaps_intro", lang))
 
 clusters = names_by_id(atlas.cluster_types, lang)
-if "gaps_cluster" not in st.session_state:
-    st.session_state["gaps_cluster"] = filters.cluster_types[0] if filters.cluster_types else next(iter(clusters))
-cluster = st.radio(t("gaps_cluster", lang), list(clusters), key="gaps_cluster", format_func=clusters.__getitem__)
+cluster = seeded(st.radio, t("gaps_cluster", lang), list(clusters), key="gaps_cluster",
+                 start=first_or(filters.cluster_types, list(clusters)), format_func=clusters.__getitem__)
 long = cached_gap_matrix()
 
 styled = styled_gap_matrix(long, cluster, lang)

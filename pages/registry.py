@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from atlas.core.errors import AtlasError
 from atlas.core.i18n import names_by_id, t
 from atlas.core.schema import label
 from atlas.maps.registry_view import changes_since, position_layer, registry_diff, versions_frame
-from atlas.registry.positions import county_at, move_record, undo_last_save
+from atlas.registry.positions import county_at, undo_last_save
 from atlas.registry.startup import open_store
 from ui.registry import (
     checked_import,
@@ -18,7 +16,7 @@ from ui.registry import (
     data_changed,
     mapping_step,
     new_upload,
-    save_or_explain,
+    save_position,
     show_changes,
     show_import,
 )
@@ -83,19 +81,7 @@ elif section == "edit":
         where = f"{names_by_id(atlas.counties, lang, id_column='adcode')[county]} {county}" if county else "—"
         st.info(t("registry_new_position", lang, lon=round(clicked[0], 6), lat=round(clicked[1], 6), county=where))
         if st.button(t("registry_save_position", lang), type="primary", key="registry_save_position"):
-            base = click[2]  # saved against the version the user clicked on: a save in between is a conflict
-            try:
-                table = projects if base == version else store.read_version(base)
-                moved = move_record(table, record_id, lon=clicked[0], lat=clicked[1], today=dt.date.today(),
-                                    author=author, counties=atlas.counties)
-            except AtlasError as exc:
-                st.error(t("registry_not_saved", lang, message=exc))
-            else:
-                saved = save_or_explain(store, moved, base_version=base, author=author,
-                                        message=f"move {record_id}", lang=lang)
-                if saved is not None:
-                    st.session_state.pop("registry_clicked", None)
-                    data_changed(t("registry_position_saved", lang, version=saved))
+            save_position(store, record_id, click, author=author, counties=atlas.counties, lang=lang)
     history = store.history()
     if len(history) > 1:
         last_save = history[0]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from atlas.analysis.national import national_context_table, national_tasks_table
-from atlas.analysis.targets import responsibilities_table, target_progress
+from atlas.analysis.targets import responsibilities_for_display, target_progress
 from atlas.core.i18n import localise_frame, names_by_id, t
 from atlas.maps.popups import records
 from ui.planning import page_param, set_page_param, target_card
 from ui.state import page_context
+from ui.widgets import first_or, seeded
 
 atlas, _, lang = page_context()
 st.title(t("page_targets", lang))
@@ -21,21 +22,16 @@ for i, row in enumerate(records(target_progress(atlas))):
 
 st.header(t("responsibilities", lang))
 departments = names_by_id(atlas.departments, lang)
-if "targets_dept" not in st.session_state:
-    linked = page_param("dept")
-    st.session_state["targets_dept"] = linked if linked in departments else ""
-dept = st.selectbox(
+dept = seeded(
+    st.selectbox,
     t("department", lang),
     ["", *departments],
     key="targets_dept",
+    start=first_or([page_param("dept")], ["", *departments]),
     format_func=lambda d: departments.get(d, t("all_departments", lang)),
 )
 set_page_param("dept", dept)
-table = responsibilities_table(atlas, department=dept or None)
-columns = ["policy_section", f"section_title_{lang}", f"department_name_{lang}", "lead"]
-if dept:
-    columns.insert(2, f"section_summary_{lang}")
-shown = localise_frame(table[columns], lang)
+shown = responsibilities_for_display(atlas, department=dept or None, lang=lang)
 if dept:  # a bureau's few sections, with the paraphrased task in full
     st.table(shown, hide_index=True)
 else:

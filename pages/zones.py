@@ -11,13 +11,13 @@ from atlas.reports.export import profile_tables, profile_to_bytes
 from ui.downloads import Download, download_row, report_downloads
 from ui.map_view import show_map
 from ui.state import page_context
+from ui.widgets import first_or, seeded
 
 atlas, filters, lang = page_context()
 st.title(t("page_zones", lang))
 zone_names = names_by_id(atlas.zones, lang)
-if "profile_zone" not in st.session_state:
-    st.session_state["profile_zone"] = filters.zones[0] if filters.zones else next(iter(zone_names))
-zone_id = st.selectbox(t("zone", lang), list(zone_names), key="profile_zone", format_func=zone_names.__getitem__)
+zone_id = seeded(st.selectbox, t("zone", lang), list(zone_names), key="profile_zone",
+                 start=first_or(filters.zones, list(zone_names)), format_func=zone_names.__getitem__)
 km = st.slider(t("nearby_radius", lang), 10, 150, 50, step=10, key="profile_km")
 profile = zone_profile(atlas, zone_id, nearby_km=float(km))
 zone = profile.zone

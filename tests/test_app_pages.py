@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from atlas.core import settings
+from tests.apptest import navigation_not_pages_folder  # noqa: F401  (fixture)
 from ui.navigation import PAGE_SPECS
 
 APP = str(settings.REPO_ROOT / "app.py")
@@ -28,20 +28,9 @@ PAGES = [
 
 
 @pytest.fixture(autouse=True)
-def navigation_not_pages_folder(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make AppTest run app.py's `st.navigation` on every rerun, as the real server does.
-
-    AppTest resets `PagesManager.uses_pages_directory` before each run; because a `pages/` folder
-    exists, it would then fall back to the v1 multipage mode and rerun only the page script (no
-    sidebar). The server sets the flag to False once `st.navigation` has run and keeps it.
-    """
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)  # type: ignore[arg-type]
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+def navigation(request: pytest.FixtureRequest) -> None:
+    """Every AppTest run here goes through app.py's navigation, as a real server's runs do (tests/apptest.py)."""
+    request.getfixturevalue("navigation_not_pages_folder")
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_app_pages import navigation_not_pages_folder, run_app, tiny_data  # noqa: F401  (autouse fixtures)
+from tests.test_app_pages import navigation, navigation_not_pages_folder, run_app, tiny_data  # noqa: F401  (autouse fixtures)
 
 
 def test_gaps_page_shows_the_matrix_of_the_chosen_cluster_and_a_cell_lists_its_projects():

@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from atlas.analysis.compare import check_zone_ids, compare_zones, comparison_records, comparison_table
+from atlas.analysis.compare import (
+    check_zone_ids,
+    compare_zones,
+    comparison_records,
+    comparison_table,
+    default_comparison,
+)
 from atlas.core.errors import AtlasError
 
 PAIR = ["qingzhen", "zunyi-heping"]
@@ -77,3 +83,19 @@ def test_records_are_plain_json(tiny_atlas):
 def test_too_few_too_many_or_unknown_zones_are_refused_in_one_line(tiny_atlas, ids, message):
     with pytest.raises(AtlasError, match=message.replace("(", r"\(").replace(")", r"\)")):
         check_zone_ids(tiny_atlas, ids)
+
+
+ZONE_IDS = ["a", "b", "c", "d", "e", "f", "g"]
+
+
+@pytest.mark.parametrize(
+    ("linked", "filtered", "expected"),
+    [
+        (["c", "x", "c", "d"], ["e", "f"], ["c", "d"]),  # a permalink's valid zones win, once each
+        ([""], ["e", "f"], ["e", "f"]),  # else the sidebar's zones, when they are enough to compare
+        ([""], ["e"], ["a", "b"]),  # else the first two zones
+        (ZONE_IDS, [], ["a", "b", "c", "d", "e"]),  # never more than five
+    ],
+)
+def test_a_comparison_starts_from_the_permalink_then_the_sidebar_then_the_first_zones(linked, filtered, expected):
+    assert default_comparison(ZONE_IDS, linked=linked, filtered=filtered) == expected

@@ -19,6 +19,7 @@ from atlas.reports.export import layer_to_bytes, profile_to_bytes, tables_to_xls
 from atlas.reports.import_report import rejected_to_bytes, report_to_bytes
 from atlas.reports.profile_page import zone_profile_html
 from atlas.reports.profile_pdf import zone_profile_pdf
+from tests.apptest import navigation_not_pages_folder  # noqa: F401  (fixture)
 from tests.conftest import TINY_TABLES, write_table, write_tiny_data
 from tests.payloads import FORMULA_PAYLOADS, XSS_MARKERS, XSS_PAYLOADS
 
@@ -175,23 +176,15 @@ def test_import_reports_and_rejected_rows_neutralise_every_formula(hostile_impor
         assert_payloads_inert([str(c.value) for c in cells], xml=True)
 
 
+@pytest.mark.usefixtures("navigation_not_pages_folder")
 @pytest.mark.parametrize("page", ["pages/zones.py", "pages/map.py", "pages/registry.py", "pages/projects.py"])
 def test_pages_render_hostile_data_without_error(tmp_path, monkeypatch, page):
     """Pages show payloads through Streamlit widgets (text, never HTML): they render, nothing breaks."""
     import streamlit as st
-    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
 
     hostile_atlas(tmp_path / "data", XSS_PAYLOADS + FORMULA_PAYLOADS)
     monkeypatch.setenv("ATLAS_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr(PagesManager, "uses_pages_directory", False)
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)  # type: ignore[arg-type]
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
     st.cache_resource.clear()
     try:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

@@ -12,8 +12,9 @@ from atlas.core.errors import AtlasError, DataValidationError
 from atlas.data.load import load_atlas
 from atlas.maps.atlas_map import map_to_html
 from atlas.maps.registry_view import changes_since, diff_layer, position_layer, registry_diff, versions_frame
-from atlas.registry.positions import move_record, undo_last_save
+from atlas.registry.positions import move_record, save_moved_position, undo_last_save
 from atlas.registry.startup import open_store
+from atlas.registry.store import RegistryConflict
 from tests.payloads import XSS_PAYLOADS
 
 TODAY = dt.date(2026, 5, 4)
@@ -106,3 +107,22 @@ def test_change_and_position_layers_escape_names(store, tiny_atlas, payload):
     html = map_to_html(m)
     assert payload not in html and "alert(1)" in html
     assert html.count("new position") == 0 and "新位置" in html
+
+
+def test_a_clicked_position_saves_against_the_version_it_was_clicked_on(store, tiny_data_dir, tiny_atlas):
+    _, clicked_on = store.read()
+    saved = save_moved_position(store, "wheels", lon=106.2, lat=26.3, base_version=clicked_on, author="王敏",
+                                today=TODAY, counties=tiny_atlas.counties)
+    assert store.history()[0].version == saved and store.history()[0].message == "move wheels"
+    assert load_atlas(tiny_data_dir).projects.set_index("id").loc["wheels", "lon"] == 106.2
+
+
+def test_a_click_made_before_someone_elses_save_is_a_conflict_and_writes_nothing(store, tiny_data_dir, tiny_atlas):
+    projects, clicked_on = store.read()
+    other = move_record(projects, "wheels", lon=106.3, lat=26.4, today=TODAY, author="李雷",
+                        counties=tiny_atlas.counties)
+    store.save(other, base_version=clicked_on, author="李雷", message="move wheels")
+    with pytest.raises(RegistryConflict):
+        save_moved_position(store, "wheels", lon=106.2, lat=26.3, base_version=clicked_on, author="王敏",
+                            today=TODAY, counties=tiny_atlas.counties)
+    assert load_atlas(tiny_data_dir).projects.set_index("id").loc["wheels", "lon"] == 106.3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from atlas.data.load import load_atlas
 from atlas.registry.startup import open_store
-from tests.test_app_pages import navigation_not_pages_folder, run_app, tiny_data  # noqa: F401 (autouse fixtures)
+from tests.test_app_pages import navigation, navigation_not_pages_folder, run_app, tiny_data  # noqa: F401 (autouse fixtures)
 
 PAGE = "pages/registry.py"
 

@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 
 from atlas.analysis.national import national_context_table
-from atlas.analysis.targets import department_load, responsibilities_table, target_progress
+from atlas.analysis.targets import (
+    department_load,
+    responsibilities_for_display,
+    responsibilities_table,
+    target_progress,
+)
 from atlas.core.errors import AtlasError
 
 
@@ -98,3 +103,12 @@ def test_a_national_task_without_links_still_shows(tiny_atlas):
     table = national_context_table(dataclasses.replace(tiny_atlas, national_tasks=tasks))
     lonely = table[table["national_task_id"] == "n6"]
     assert len(lonely) == 1 and lonely.iloc[0]["policy_section"] == ""
+
+
+def test_one_departments_responsibilities_show_each_sections_task_with_chinese_headers(shipped_atlas):
+    everyone = responsibilities_for_display(shipped_atlas, department=None, lang="zh")
+    department = str(shipped_atlas.responsibilities["department_id"].iloc[0])
+    mine = responsibilities_for_display(shipped_atlas, department=department, lang="zh")
+    assert len(mine.columns) == len(everyone.columns) + 1  # the paraphrased task, in full
+    assert 0 < len(mine) < len(everyone)
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in str(c)) for c in mine.columns), list(mine.columns)

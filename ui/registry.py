@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import folium
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -21,6 +23,7 @@ from atlas.importer.project_list import ImportResult, import_registry
 from atlas.maps.atlas_map import build_base_map, build_layer_groups
 from atlas.maps.popups import folium_location
 from atlas.maps.registry_view import RegistryDiff, diff_layer
+from atlas.registry.positions import save_moved_position
 from atlas.registry.store import RegistryStore
 from atlas.reports.import_report import problems_frame, rejected_to_bytes, report_to_bytes
 from ui.downloads import Download, download_row
@@ -160,6 +163,20 @@ def save_or_explain(store: RegistryStore, projects: pd.DataFrame, *, base_versio
     except (AtlasError, DataValidationError) as exc:
         st.error(t("registry_not_saved", lang, message=exc))
         return None
+
+
+def save_position(store: RegistryStore, record_id: str, click: tuple[float, float, str], *, author: str,
+                  counties: gpd.GeoDataFrame, lang: Lang) -> None:
+    """Save a clicked position (lon, lat, the version it was clicked on), or show why it was not saved."""
+    lon, lat, base = click
+    try:
+        saved = save_moved_position(store, record_id, lon=lon, lat=lat, base_version=base, author=author,
+                                    today=dt.date.today(), counties=counties)
+    except (AtlasError, DataValidationError) as exc:
+        st.error(t("registry_not_saved", lang, message=exc))
+        return
+    st.session_state.pop("registry_clicked", None)
+    data_changed(t("registry_position_saved", lang, version=saved))
 
 
 def show_import(check: ImportCheck, *, store: RegistryStore, author: str, basename: str, lang: Lang) -> None:

@@ -12,8 +12,8 @@ from atlas.core.errors import AtlasError, DataValidationError, Problem, raise_if
 from atlas.core.memory import release_freed_memory
 from atlas.core.model import Atlas
 from atlas.core.schema import Lang, ProjectStatus
-from ui.navigation import ensure_frame
 from atlas.registry.startup import open_atlas_with_problems
+from ui.navigation import ensure_frame
 
 FILTER_PARAMS: Final[dict[str, str]] = {
     "cluster": "cluster_types",

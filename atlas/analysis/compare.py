@@ -250,3 +250,14 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return value
+
+
+def default_comparison(
+    zone_ids: Sequence[str], *, linked: Sequence[str] = (), filtered: Sequence[str] = ()
+) -> list[str]:
+    """The zones a comparison starts with: a permalink's valid zones, else the sidebar's zone filter when it
+    names enough zones, else the first `MIN_ZONES` zones; never more than `MAX_ZONES`, no repeats."""
+    valid = set(zone_ids)
+    chosen = [z for z in linked if z in valid]
+    fallback = list(filtered) if len(filtered) >= MIN_ZONES else list(zone_ids)[:MIN_ZONES]
+    return list(dict.fromkeys(chosen or fallback))[:MAX_ZONES]

@@ -8,7 +8,9 @@ from typing import Any, Final
 import pandas as pd
 
 from atlas.core.errors import AtlasError
+from atlas.core.i18n import localise_frame
 from atlas.core.model import Atlas
+from atlas.core.schema import Lang
 
 PROGRESS_OPERATORS: Final[tuple[str, ...]] = (">=", ">")
 """Targets of the form "at least X" (X > 0) have a fraction of the way done; others are only met or not."""
@@ -113,3 +115,13 @@ def department_load(atlas: Atlas) -> pd.DataFrame:
             "sections": [int(grouped.size().get(d, 0)) for d in ids],
         }
     )
+
+
+def responsibilities_for_display(atlas: Atlas, *, department: str | None, lang: Lang) -> pd.DataFrame:
+    """`responsibilities_table` as the targets page shows it: section, its title, department, lead, with
+    localised headers; one department's view adds the paraphrased task of each section in full."""
+    table = responsibilities_table(atlas, department=department)
+    columns = ["policy_section", f"section_title_{lang}", f"department_name_{lang}", "lead"]
+    if department:
+        columns.insert(2, f"section_summary_{lang}")
+    return localise_frame(table[columns], lang)

@@ -93,7 +93,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "under_construction": ("在建/试产项目", "projects being built"),
     "planned": ("规划/签约项目", "planned or signed projects"),
     "investment_cny_m": ("已知投资合计（百万元）", "known investment (million CNY)"),
-    # --- scale (issue 7): the map of a very large registry ---
+    # --- scale: the map of a very large registry ---
     "map_bin_tooltip": ("{count} 个项目", "{count} projects"),
     "map_bin_hint": ("放大地图可查看单个项目", "zoom in to see single projects"),
     "map_mode_bins": (
@@ -108,7 +108,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "表格仅列出前 {shown:,} 条（共 {total:,} 条）；完整数据请在“项目与企业”页导出。",
         "The table lists the first {shown:,} of {total:,} records; export them all from the projects page.",
     ),
-    # --- planning (issue 5): chain gaps, proximity, compare, targets, national context, quality flags ---
+    # --- planning: chain gaps, proximity, compare, targets, national context, quality flags ---
     "page_gaps": ("产业链缺口", "Chain gaps"),
     "page_compare": ("开发区对比", "Compare zones"),
     "page_targets": ("2030年目标与责任分工", "2030 targets & responsibilities"),
@@ -357,7 +357,7 @@ COLUMN_LABELS: Final[dict[str, tuple[str, str]]] = {
     "other": ("其他", "Other"),
     "investment_known": ("有投资数据的项目数", "Projects with investment figure"),
     "zones_assigned": ("政策指定开发区数", "Zones assigned by policy"),
-    # --- planning (issue 5) ---
+    # --- planning ---
     "zone": ("开发区编号", "Zone ID"),
     "stage_id": ("环节编号", "Stage ID"),
     "zone_name": ("开发区", "Zone"),

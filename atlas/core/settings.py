@@ -72,7 +72,7 @@ DATA_FILES: Final[dict[str, str]] = {
 }
 """Every shipped data file, relative to the data folder; problems name files by these paths."""
 
-# --- Scale (issue 7): how the map stays fast with 10⁵–10⁶ projects ----------------------------------
+# --- Scale: how the map stays fast with 10⁵–10⁶ projects ----------------------------------
 
 MAP_NAMED_POINTS_MAX: Final[int] = 20_000
 """Project layers up to this size carry names for tooltips; bigger ones carry ids only (~18 bytes a point)."""

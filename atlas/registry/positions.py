@@ -112,3 +112,30 @@ def undo_last_save(store: RegistryStore, *, author: str) -> str:
         author=author,
         message=f"undo {last.message!r} by {last.author or 'unknown'} (back to version {previous.version})",
     )
+
+
+def save_moved_position(
+    store: RegistryStore,
+    record_id: str,
+    *,
+    lon: float,
+    lat: float,
+    base_version: str,
+    author: str,
+    today: dt.date,
+    counties: gpd.GeoDataFrame | None = None,
+) -> str:
+    """Move one project to a clicked point and save it against the version the click was made on.
+
+    The move applies to `base_version`'s table, so a save by someone else since the click is a
+    `RegistryConflict` (nothing written), never a silent overwrite. Returns the new version.
+
+    Raises
+    ------
+    AtlasError
+        As `move_record`, or `RegistryConflict`; `DataValidationError` when the table would not load.
+    """
+    projects, current = store.read()
+    table = projects if base_version == current else store.read_version(base_version)
+    moved = move_record(table, record_id, lon=lon, lat=lat, today=today, author=author, counties=counties)
+    return store.save(moved, base_version=base_version, author=author, message=f"move {record_id}")

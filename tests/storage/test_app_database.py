@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from atlas.registry.postgis import PostgisStore
 from tests.storage.conftest import edited, tiny_projects
 from tests.storage.test_store_postgis import CLOSED_PORT_URL
-from tests.test_app_pages import APP, navigation_not_pages_folder, run_app, tiny_data  # noqa: F401  (fixtures)
+from tests.test_app_pages import APP, navigation, navigation_not_pages_folder, run_app, tiny_data  # noqa: F401  (fixtures)
 
 
 def test_the_projects_page_shows_the_registry_from_the_database(monkeypatch, registry_url, tiny_data_dir):
