@@ -47,10 +47,14 @@ _navigation_started = threading.Event()
 """Set once this process has called `st.navigation`: from then on no run is in the legacy mode."""
 
 
-def app_pages(lang: Lang) -> list[StreamlitPage]:
-    """The pages in menu order, titled in `lang`."""
+def app_pages(lang: Lang, *, icons: bool = True) -> list[StreamlitPage]:
+    """The pages in menu order, titled in `lang`.
+
+    Without `icons` for a navigation that only ends the legacy mode: in a run that has not set the page
+    config, Streamlit makes the current page's material icon the favicon, fetched from Google's font CDN.
+    """
     return [
-        st.Page(f"pages/{path}.py", title=t(title, lang), icon=icon, url_path=path, default=i == 0)
+        st.Page(f"pages/{path}.py", title=t(title, lang), icon=icon if icons else None, url_path=path, default=i == 0)
         for i, (path, title, icon) in enumerate(PAGE_SPECS)
     ]
 
@@ -86,6 +90,6 @@ def ensure_frame(lang: Lang) -> None:
     """At the top of every page: a page run without the frame (a deep link that Streamlit's legacy mode ran
     alone) ends the legacy mode and reruns, so app.py's frame runs and routes the link to this page."""
     if not st.session_state.pop(_FRAME_KEY, False):
-        st.navigation(app_pages(lang), position="hidden")
+        st.navigation(app_pages(lang, icons=False), position="hidden")
         _navigation_started.set()
         st.rerun()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from .conftest import MAIN_BLOCK, map_frame, run_streamlit, snap, wait_for_app
+from .conftest import MAIN_BLOCK, PageLog, map_frame, run_streamlit, snap, wait_for_app
 
 LEGACY_LABELS = ["app", "clusters", "compare", "data", "gaps", "map", "projects", "registry", "targets", "zones"]
 """What the legacy list shows: the file names of app.py and pages/*.py."""
@@ -32,7 +32,9 @@ WATCH_SIDEBAR_JS = """
 """
 
 
-def test_first_visit_to_a_deep_link_on_a_fresh_server_lands_on_its_page_without_the_legacy_list(page: Page):
+def test_first_visit_to_a_deep_link_on_a_fresh_server_lands_on_its_page_without_the_legacy_list(
+    page: Page, page_log: PageLog
+) -> None:
     with run_streamlit("app.py", log_name="fresh-server") as server:
         page.add_init_script(f"({WATCH_SIDEBAR_JS})({LEGACY_LABELS!r})")  # runs before the app's own scripts
         page.goto(f"{server.url}/zones?lang=en", wait_until="domcontentloaded")
@@ -47,6 +49,7 @@ def test_first_visit_to_a_deep_link_on_a_fresh_server_lands_on_its_page_without_
         menu = [text.split("\n")[-1].strip() for text in page.locator('[data-testid="stSidebar"] a').all_inner_texts()]
         assert menu[:3] == ["Map", "Zone profiles", "Clusters"], menu  # each after its icon's ligature name
         assert "Traceback" not in server.log_text()
+        assert page_log.blocked_assets == [], page_log.summary()  # e.g. a page icon as favicon from a font CDN
 
         page.locator('[data-testid="stSidebar"] a', has_text="Clusters").click()  # the menu works too
         wait_for_app(page)
