@@ -56,7 +56,7 @@ class LibraryResult:
 
 @contextlib.contextmanager
 def row_wise() -> Iterator[None]:
-    """Switch the precomputed codes off: filter and summary take the row-wise pandas path used before the precomputed codes."""
+    """Switch the precomputed codes off: filter and summary take the row-wise pandas path (the baseline)."""
     saved = query.index_of, aggregate.index_of
     query.index_of = aggregate.index_of = lambda frame: None  # type: ignore[assignment]
     try:

@@ -54,6 +54,8 @@ else:
         )
     )
     items = items_behind(atlas, cell["project_ids"])
+    if not cell["assigned"] and len(items):
+        st.caption(t("gaps_cell_not_assigned", lang))
     if len(items):
         st.dataframe(localise_frame(items, lang, value_columns=("layer",)), hide_index=True, width="stretch")
     else:

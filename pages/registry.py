@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.core.errors import AtlasError
+from atlas.core.errors import AtlasError, error_text
 from atlas.core.i18n import names_by_id, t
 from atlas.core.schema import label
 from atlas.maps.registry_view import changes_since, position_layer, registry_diff, versions_frame
@@ -12,9 +12,10 @@ from atlas.registry.positions import county_at, undo_last_save
 from atlas.registry.startup import open_store
 from ui.registry import (
     checked_import,
+    choice_steps,
     click_map,
     data_changed,
-    mapping_step,
+    import_options,
     new_upload,
     save_position,
     show_changes,
@@ -38,19 +39,14 @@ section = st.radio(t("registry_section", lang), ["import", "edit", "history"], k
 if section == "import":
     upload = st.file_uploader(t("registry_upload", lang), type=["csv", "txt", "xlsx", "xlsm"],
                               key=f"registry_file_{saves}", on_change=new_upload)  # a save empties it
-    crs = st.radio(t("registry_crs", lang), ["wgs84", "gcj02", "bd09"], key="registry_crs", horizontal=True,
-                   format_func=lambda c: t(f"crs_{c}", lang))
-    source = st.text_input(t("registry_default_source", lang), key="registry_source")
-    mapping = st.session_state.get("registry_mapping", {})
+    options = import_options(lang)
     if upload is not None:
-        check = checked_import(upload.getvalue(), filename=upload.name, crs=crs, mapping=mapping, source=source,
-                               atlas=atlas, store=store)
+        check = checked_import(upload.getvalue(), filename=upload.name, options=options, atlas=atlas, store=store,
+                               lang=lang)
         if isinstance(check, str):
             st.error(check)
         else:
-            if (chosen := mapping_step(check.result, mapping, lang)) != mapping:
-                st.session_state["registry_mapping"] = chosen
-                st.rerun()
+            choice_steps(check, options, atlas, lang)
             show_import(check, store=store, author=author, basename=upload.name.rsplit(".", 1)[0], lang=lang)
     if added := st.session_state.get("registry_added"):
         st.subheader(t("registry_added_map", lang))
@@ -91,7 +87,7 @@ elif section == "edit":
             try:
                 data_changed(t("registry_undone", lang, version=undo_last_save(store, author=author)))
             except AtlasError as exc:
-                st.error(t("registry_not_saved", lang, message=exc))
+                st.error(t("registry_not_saved", lang, message=error_text(exc, lang)))
 
 else:
     history = store.history()

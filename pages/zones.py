@@ -34,7 +34,8 @@ st.info(
     )
 )
 figures = profile.key_figures
-for column, key in zip(st.columns(4), ["roles", "projects", "operating", "nearby_deposits"], strict=True):
+shown = ["roles", "projects_in_zone", "projects_county_unstated", "operating", "nearby_deposits"]
+for column, key in zip(st.columns(len(shown)), shown, strict=True):
     column.metric(t(key, lang), f"{figures[key]:g}")
 
 tables = profile_tables(profile, lang)
@@ -42,6 +43,8 @@ left, right = st.columns([3, 2])
 with left:
     for name, table in list(tables.items())[2:]:
         st.subheader(name)
+        if name == t("county_unstated_title", lang):
+            st.caption(t("county_unstated_note", lang))
         if len(table):
             st.dataframe(table, hide_index=True, width="stretch")
         else:

@@ -8,10 +8,12 @@ CGCS2000 agrees with WGS84 to within a metre, far below these precisions).
 Centroids and areas are computed in ``atlas.core.settings.EQUAL_AREA_CRS`` and only then converted back
 to lon/lat: a centroid of raw degrees is biased and an area in square degrees is meaningless.
 The uncertainty radius of a centroid is the radius of the disc of equal area, sqrt(area / pi).
+Prefectures (the union of their counties) are listed too: a record whose source names only the
+prefecture-level city has `prefecture` precision and the prefecture's centroid.
 
 Usage::
 
-    python scripts/compute_positions.py            # CSV of every Guizhou county + the named unions
+    python scripts/compute_positions.py            # CSV of every Guizhou county, prefecture and named union
     python scripts/compute_positions.py --check    # check the curated CSVs' points against the polygons
 
 Output is deterministic: rows are sorted by key and values rounded (lon/lat 4 decimals, ~10 m;
@@ -108,11 +110,18 @@ def position_of(counties: gpd.GeoDataFrame, key: str, adcodes: tuple[str, ...]) 
     )
 
 
+def prefecture_counties(counties: gpd.GeoDataFrame, prefecture: str) -> tuple[str, ...]:
+    """The county adcodes of one prefecture (the counties whose code shares its first four digits)."""
+    return tuple(sorted(c for c in counties["adcode"] if c[:4] == prefecture[:4] and c != prefecture))
+
+
 def all_positions(counties: gpd.GeoDataFrame) -> list[AreaPosition]:
-    """Every Guizhou county's position, then the named unions, sorted by key within each group."""
+    """Every Guizhou county's position, then every prefecture's, then the named unions, sorted by key."""
     singles = [position_of(counties, code, (code,)) for code in sorted(counties["adcode"])]
+    codes = sorted({f"{code[:4]}00" for code in counties["adcode"]})
+    prefectures = [position_of(counties, code, prefecture_counties(counties, code)) for code in codes]
     unions = [position_of(counties, key, codes) for key, codes in sorted(NAMED_UNIONS.items())]
-    return singles + unions
+    return singles + prefectures + unions
 
 
 def _write_positions(positions: list[AreaPosition]) -> None:
@@ -130,7 +139,9 @@ POINT_FILES: Final[dict[str, str]] = {
     "projects/projects.csv": "county_adcode",
     "projects/recycling_bases.csv": "county_adcode",
 }
-"""Point files and the column naming the county (or ';'-joined counties) each point must lie in."""
+"""Point files and the column naming the county (or ';'-joined counties) each point must lie in.
+
+A `prefecture`-precision row names its prefecture instead; its point must lie in that prefecture."""
 
 
 def _distance_outside_km(counties: gpd.GeoDataFrame, adcodes: list[str], lon: float, lat: float) -> float:
@@ -160,6 +171,8 @@ def check_points(counties: gpd.GeoDataFrame, root: Path) -> list[str]:
         for line, row in enumerate(frame.to_dict("records"), start=2):  # line 1 is the header
             where = f"{rel}, row {line} ({row['id']})"
             codes = [c for c in row[column].split(";") if c]
+            if row.get("position_precision") == "prefecture" and len(codes) == 1 and codes[0].endswith("00"):
+                codes = list(prefecture_counties(counties, codes[0]))
             unknown = [c for c in codes if c not in known]
             if not codes or unknown:
                 problems.append(f"ERROR {where}: {column} {row[column]!r} is not a list of Guizhou county adcodes")

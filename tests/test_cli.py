@@ -1,10 +1,10 @@
-"""The `atlas` command, run as a user would (subprocess), including its error paths."""
+"""The `atlas` command as a user runs it, including its error paths: in-process (`tests.cli_runner`), with
+real processes for the installed script and a failing command."""
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,19 +14,16 @@ import pyogrio
 import pytest
 from pypdf import PdfReader
 
+from tests.cli_runner import CliResult, run_atlas, run_atlas_process
 from tests.conftest import TINY_TABLES, write_table
 
 
-def atlas(*args: str, data_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    if data_dir is not None:
-        env["ATLAS_DATA_DIR"] = str(data_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "atlas", *args], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
+def atlas(*args: str, data_dir: Path | None = None) -> CliResult:
+    """`atlas ARGS` in this process, reading `data_dir` when given (ATLAS_DATA_DIR)."""
+    return run_atlas(*args, env={} if data_dir is None else {"ATLAS_DATA_DIR": str(data_dir)})
 
 
-def assert_one_clean_error_line(result: subprocess.CompletedProcess[str]) -> str:
+def assert_one_clean_error_line(result: CliResult) -> str:
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -54,8 +51,9 @@ def test_validate_lists_every_planted_problem_and_exits_1(tiny_data_dir):
 
 
 def test_a_command_on_broken_data_says_so_without_a_traceback(tiny_data_dir):
+    # a real `python -m atlas` process: the entry point, its exit status and its stderr on a pipe
     (tiny_data_dir / "geo" / "zones.csv").write_text("garbage\n\x00\x01", encoding="utf-8")
-    result = atlas("zones", data_dir=tiny_data_dir)
+    result = run_atlas_process("zones", env={"ATLAS_DATA_DIR": str(tiny_data_dir)})
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "geo/zones.csv" in result.stderr
 

@@ -1,4 +1,4 @@
-"""The planning subcommands run as a user would (subprocess): gaps, nearby, compare, quality."""
+"""The planning subcommands as a user runs them (in-process, `tests.cli_runner`): gaps, nearby, compare, quality."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def test_gaps_json_has_one_object_per_cell_with_the_documented_keys(tiny_data_di
     assert result.returncode == 0, result.stderr
     cells = json.loads(result.stdout)
     assert len(cells) == 2 * 4
-    assert all(set(c) == {"zone", "cluster_type", "stage", "state", "project_ids"} for c in cells)
+    assert all(set(c) == {"zone", "cluster_type", "stage", "assigned", "state", "project_ids"} for c in cells)
     heping = [c for c in cells if c["zone"] == "zunyi-heping"]
     assert {c["state"] for c in heping} == {"assigned-empty"}
     smelter = next(c for c in cells if c["zone"] == "qingzhen" and c["stage"] == "primary-aluminium")

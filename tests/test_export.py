@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -124,3 +125,67 @@ def test_an_unwritable_destination_is_one_clear_error(tmp_path: Path):
                 write_bytes_atomically(locked / "x.csv", lambda: b"x")
     finally:
         locked.chmod(0o700)
+
+
+def _qingzhen_with_foil_in_its_county(tiny_atlas):
+    """Qingzhen's profile with the fixture's zone-less foil moved into Qingzhen's county (zone not stated)."""
+    from dataclasses import replace
+
+    projects = tiny_atlas.projects.copy()
+    projects.loc[projects["id"] == "foil", "county_adcode"] = "520181"
+    return zone_profile(replace(tiny_atlas, projects=projects), "qingzhen")
+
+
+@pytest.mark.parametrize(
+    ("lang", "sheet", "in_zone", "unstated"),
+    [
+        ("zh", "所在县项目（未说明是否在区内）", "区内项目", "所在县项目（未说明是否在区内）"),
+        ("en", "Host county, zone not stated", "projects in the zone", "in host county, zone not stated"),
+    ],
+)
+def test_xlsx_profile_lists_host_county_projects_of_unstated_zone_on_their_own_sheet(
+    tiny_atlas, lang, sheet, in_zone, unstated
+):
+    book = openpyxl.load_workbook(io.BytesIO(profile_to_bytes(_qingzhen_with_foil_in_its_county(tiny_atlas), "xlsx",
+                                                              lang=lang)))
+    names = book.sheetnames
+    assert names.index(sheet) == names.index("项目与企业" if lang == "zh" else "Projects and enterprises") + 1
+    rows = list(book[sheet].iter_rows(values_only=True))
+    assert len(rows) == 2 and "foil" in rows[1]
+    name = "<script>alert(1)</script>" if lang == "zh" else "'=HYPERLINK(\"http://x\")"  # neutralised formula
+    assert name in rows[1]
+    assert not any(c.data_type == "f" for row in book[sheet].iter_rows() for c in row)
+    figures = dict(list(book.worksheets[1].iter_rows(values_only=True))[1:])
+    assert (figures[in_zone], figures[unstated]) == ("2", "1")
+    own = [r[0] for r in list(book["项目与企业" if lang == "zh" else "Projects and enterprises"].iter_rows(
+        values_only=True))[1:]]
+    assert sorted(own) == ["smelter", "wheels"]
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_profile_csv_has_the_host_county_block_and_both_counts(tiny_atlas):
+    rows = _csv_rows(profile_to_bytes(_qingzhen_with_foil_in_its_county(tiny_atlas), "csv", lang="en"))
+    assert ["projects in the zone", "2"] in rows and ["in host county, zone not stated", "1"] in rows
+    start = rows.index(["Host county, zone not stated"])
+    assert rows[start + 1][0] == "ID" and rows[start + 2][0] == "foil" and rows[start + 3] == []
+    assert rows.index(["Projects and enterprises"]) < start
+    empty = _csv_rows(profile_to_bytes(zone_profile(tiny_atlas, "qingzhen"), "csv", lang="zh"))
+    assert ["所在县项目（未说明是否在区内）"] in empty and ["所在县项目（未说明是否在区内）", "0"] in empty
+
+
+def test_geo_profiles_keep_host_county_projects_of_unstated_zone_in_a_layer_of_their_own(tmp_path: Path, tiny_atlas):
+    profile = _qingzhen_with_foil_in_its_county(tiny_atlas)
+    collection = json.loads(profile_to_bytes(profile, "geojson", lang="en"))
+    layers = {f["properties"]["id"]: f["properties"]["layer"] for f in collection["features"]}
+    assert layers["foil"] == "projects_county_unstated"
+    assert layers["smelter"] == layers["wheels"] == "projects"
+    path = tmp_path / "p.gpkg"
+    path.write_bytes(profile_to_bytes(profile, "gpkg", lang="en"))
+    assert list(pyogrio.read_dataframe(path, layer="projects_county_unstated")["id"]) == ["foil"]
+    assert sorted(pyogrio.read_dataframe(path, layer="projects")["id"]) == ["smelter", "wheels"]
+    empty = tmp_path / "empty.gpkg"  # a zone with none still has the layer, empty
+    empty.write_bytes(profile_to_bytes(zone_profile(tiny_atlas, "zunyi-heping"), "gpkg", lang="en"))
+    assert len(pyogrio.read_dataframe(empty, layer="projects_county_unstated")) == 0

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
+from atlas.core import settings
 from atlas.core.errors import AtlasError
 from atlas.core.schema import PROJECT_COLUMNS
 from atlas.data.load import load_atlas
@@ -100,7 +101,7 @@ def test_unknown_headers_are_reported_and_a_mapping_reads_them(tiny_atlas):
     unmapped = run(data, tiny_atlas)
     assert set(unmapped.unknown_headers) == {"东西向", "南北向"}
     assert len(unmapped.rejected) == 1
-    assert any("no longitude and latitude columns" in p.message for p in unmapped.problems)
+    assert any("has no position columns" in p.message for p in unmapped.problems)
     mapped = run(data, tiny_atlas, column_map={"东西向": "lon", "南北向": "lat"})
     assert len(mapped.accepted) == 1 and mapped.columns["东西向"] == "lon"
 
@@ -122,7 +123,7 @@ def test_one_lonlat_column_is_split(tiny_atlas):
         ({"建设状态": "再建"}, "建设状态", "did you mean"),
         ({"产业链环节": "炼钢"}, "产业链环节", "unknown stage"),
         ({"所属园区": "火星园区"}, "所属园区", "unknown zone"),
-        ({"县区": "海淀区"}, "县区", "unknown county"),
+        ({"县区": "海淀区"}, "县区", "is not a county or town of Guizhou"),
         ({"产能": "很多"}, "产能", "is not a number"),
         ({"产能": "-5"}, "产能", "must be ≥ 0"),
         ({"单位": ""}, "产能", "needs its unit"),
@@ -252,9 +253,10 @@ def test_unreadable_files_raise_one_clear_line_naming_the_file(tiny_atlas, data,
 def test_a_file_over_the_size_limit_is_refused_before_parsing(tiny_atlas, monkeypatch):
     with pytest.raises(ImportFileError, match="over the import limit of 100 bytes"):
         run(csv_bytes(GOOD, GOOD, GOOD), tiny_atlas, max_bytes=100)
-    monkeypatch.setenv("ATLAS_IMPORT_MAX_BYTES", "50")
+    monkeypatch.setenv("ATLAS_IMPORT_MAX_BYTES", "50")  # the web upload's limit
     with pytest.raises(ImportFileError, match="limit of 50 bytes"):
-        run(csv_bytes(GOOD), tiny_atlas)
+        run(csv_bytes(GOOD), tiny_atlas, max_bytes=settings.import_max_bytes())
+    assert run(csv_bytes(GOOD), tiny_atlas).rows_read == 1  # a local file has no limit unless one is given
 
 
 def test_formula_and_html_cells_are_kept_as_text(tiny_atlas):

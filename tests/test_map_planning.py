@@ -45,6 +45,18 @@ def test_gap_layer_colours_zones_by_their_gaps_and_counts_them(tiny_atlas):
     assert GAP_COLOUR in lightweight and COVERED_COLOUR not in lightweight.split("atlas-gap-zone", 1)[1][:300]
 
 
+def test_gap_layer_counts_no_gaps_where_the_cluster_is_not_assigned_and_says_what_is_there(tiny_atlas):
+    long = gap_matrix_long(tiny_atlas)
+    html = _page(tiny_atlas, gap_zone_group(tiny_atlas, long, "alloy-products", lang="en"))
+    # qingzhen holds no alloy cluster; its smelter and pre-treatment base are there anyway
+    assert 'data-gaps=\\"0\\" data-assigned=\\"false\\"' in html
+    assert "cluster not assigned" in html and "projects at 2 stage(s) (not assigned, no gaps counted)" in html
+    zh = _page(tiny_atlas, gap_zone_group(tiny_atlas, long, "alloy-products", lang="zh"))
+    assert "2 个环节有项目（未指定，不计缺口）" in zh
+    lightweight = _page(tiny_atlas, gap_zone_group(tiny_atlas, long, "lightweight-materials", lang="en"))
+    assert "not assigned, no gaps counted" not in lightweight  # zunyi-heping: nothing there either
+
+
 def test_proximity_ring_is_geodesic_and_items_show_distance_with_uncertainty(tiny_atlas):
     found = nearby_zone(tiny_atlas, "qingzhen", km=70)
     html = _page(tiny_atlas, proximity_group(tiny_atlas, "qingzhen", found, km=70, lang="en"))

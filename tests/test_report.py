@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from atlas.analysis.profile import ZoneProfile, zone_profile
 from atlas.core.errors import AtlasError
+from atlas.core.i18n import t
 from atlas.core.model import Atlas
 from atlas.core.safe import escape
 from atlas.core.schema import Lang
@@ -188,3 +189,64 @@ def test_static_map_escapes_names_and_references_nothing_external(atlas: Atlas, 
     svg = zone_map_svg(atlas, dataclasses.replace(hostile_profile, nearby_deposits=hostile), lang="zh")
     assert HOSTILE not in svg and escape(HOSTILE) in svg and "\x01" not in svg
     assert REMOTE_LOAD.search(svg) is None and "<image" not in svg
+
+
+@pytest.fixture(scope="module")
+def county_profile(atlas: Atlas) -> ZoneProfile:
+    """Qingzhen's profile with the fixture's zone-less hostile foil moved into Qingzhen's county (zone not stated)."""
+    projects = atlas.projects.copy()
+    projects.loc[projects["id"] == "foil", "county_adcode"] = "520181"
+    return zone_profile(dataclasses.replace(atlas, projects=projects), "qingzhen")
+
+
+def _figures(html: str) -> dict[str, str]:
+    table = html.split("</h2><table>", 1)[1].split("</table>", 1)[0]
+    return dict(re.findall(r"<tr><td>([^<]*)</td><td class=num>([^<]*)</td></tr>", table))
+
+
+@pytest.mark.parametrize(
+    ("lang", "in_zone", "unstated", "heading"),
+    [
+        ("zh", "区内项目", "所在县项目（未说明是否在区内）", "所在县项目（未说明是否在区内）"),
+        ("en", "projects in the zone", "in host county, zone not stated", "Host county, zone not stated"),
+    ],
+)
+def test_html_profile_shows_host_county_projects_of_unstated_zone_apart_from_the_zones_own(
+        atlas: Atlas, county_profile: ZoneProfile, lang: Lang, in_zone: str, unstated: str, heading: str) -> None:
+    html = zone_profile_html(atlas, county_profile, lang=lang, today=TODAY)
+    figures = _figures(html)
+    assert (figures[in_zone], figures[unstated]) == ("2", "1")
+    own, _, rest = html.partition(f"<h2>{heading}</h2>")
+    assert rest, "no section for the host county's projects"
+    assert "smelter" not in rest and ("清镇电解铝" in own or "Qingzhen smelter" in own)
+    section = rest.split("</section>", 1)[0]
+    assert escape(t("county_unstated_note", lang)) in section
+    foil = escape(HOSTILE) if lang == "zh" else escape('=HYPERLINK("http://x")')
+    assert foil in section and HOSTILE not in html
+
+
+def test_html_profile_without_such_projects_says_zero_and_has_no_empty_section(atlas: Atlas) -> None:
+    html = zone_profile_html(atlas, zone_profile(atlas, "qingzhen"), lang="en", today=TODAY)
+    assert _figures(html)["in host county, zone not stated"] == "0"
+    assert "<h2>Host county, zone not stated</h2>" not in html
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_pdf_profile_lists_host_county_projects_of_unstated_zone_on_its_one_page(
+        atlas: Atlas, county_profile: ZoneProfile, lang: Lang) -> None:
+    reader = PdfReader(io.BytesIO(zone_profile_pdf(atlas, county_profile, lang=lang, today=TODAY)))
+    text = _text(reader)
+    assert len(reader.pages) == 1
+    assert t("county_unstated_title", lang) in text and t("projects_in_zone", lang) in text
+    assert (HOSTILE if lang == "zh" else '=HYPERLINK("http://x")') in text
+    assert text.rindex(t("county_unstated_title", lang)) > text.index(t("projects", lang))  # after the zone's own
+
+
+def test_pdf_profile_cuts_a_long_host_county_list_and_says_how_many_it_left_out(
+        atlas: Atlas, county_profile: ZoneProfile) -> None:
+    many = dataclasses.replace(county_profile, county_unstated=pd.concat([county_profile.county_unstated] * 30,
+                                                                          ignore_index=True))
+    reader = PdfReader(io.BytesIO(zone_profile_pdf(atlas, many, lang="en", today=TODAY)))
+    assert len(reader.pages) == 1
+    left_out = [int(n) for n in re.findall(r"… and (\d+) more", _text(reader))]
+    assert left_out and left_out[0] == 30 - 10

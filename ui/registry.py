@@ -14,12 +14,15 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from atlas.core.errors import AtlasError, DataValidationError
+from atlas.core import settings
+from atlas.core.errors import AtlasError, DataValidationError, error_text
 from atlas.core.i18n import column_label, t
 from atlas.core.model import Atlas
 from atlas.core.schema import PROJECT_COLUMNS, Lang, Layer
-from atlas.importer.headers import LONLAT
+from atlas.importer.headers import LONLAT, PLACE
+from atlas.importer.options import ImportOptions, options_from_json, options_to_json
 from atlas.importer.project_list import ImportResult, import_registry
+from atlas.importer.vocabulary import build_vocabularies
 from atlas.maps.atlas_map import build_base_map, build_layer_groups
 from atlas.maps.popups import folium_location
 from atlas.maps.registry_view import RegistryDiff, diff_layer
@@ -29,7 +32,7 @@ from atlas.reports.import_report import problems_frame, rejected_to_bytes, repor
 from ui.downloads import Download, download_row
 from ui.state import get_atlas
 
-MAP_TARGETS = ["", *PROJECT_COLUMNS, LONLAT]
+MAP_TARGETS = ["", *PROJECT_COLUMNS, LONLAT, PLACE]
 """Choices of the mapping step ("" = do not import)."""
 
 
@@ -43,14 +46,15 @@ class ImportCheck:
 
 
 def checked_import(
-    data: bytes, *, filename: str, crs: str, mapping: dict[str, str], source: str, atlas: Atlas, store: RegistryStore
+    data: bytes, *, filename: str, options: ImportOptions, atlas: Atlas, store: RegistryStore, lang: Lang
 ) -> ImportCheck | str:
     """The import check of this upload and these choices, computed once and kept for the session.
 
     Keeping it keeps the base version: if someone saves before "accept", the save is refused as a conflict
     instead of silently re-checking against the newer registry. Returns the error line for an unreadable file.
+    The upload limits (`settings.import_max_bytes`, `settings.IMPORT_MAX_ROWS`) apply here, not to the CLI.
     """
-    key = hashlib.sha256(data + repr((filename, crs, sorted(mapping.items()), source)).encode()).hexdigest()
+    key = hashlib.sha256(data + filename.encode() + options_to_json(options) + lang.encode()).hexdigest()
     memo = st.session_state.get("registry_check")
     if memo is not None and memo[0] == key:
         cached: ImportCheck | str = memo[1]
@@ -58,13 +62,15 @@ def checked_import(
     existing, version = store.read()
     try:
         check: ImportCheck | str = ImportCheck(
-            import_registry(data, filename=filename, crs=crs, atlas=atlas, column_map=mapping,
-                            default_source=source, existing=existing),
+            import_registry(data, filename=filename, crs=options.crs or "wgs84", atlas=atlas,
+                            column_map=options.columns, value_map=options.values, defaults=options.defaults,
+                            default_source=options.source, existing=existing,
+                            max_bytes=settings.import_max_bytes(), max_rows=settings.IMPORT_MAX_ROWS),
             existing,
             version,
         )
     except AtlasError as exc:
-        check = str(exc)
+        check = exc.text(lang)
     st.session_state["registry_check"] = (key, check)
     return check
 
@@ -75,7 +81,10 @@ def forget_import() -> None:
 
 
 def new_upload() -> None:
-    """A new file was chosen: forget the last check, its column mapping and the last import's map."""
+    """A new file was chosen: forget the last check, its column mapping and the last import's map.
+
+    Value mappings and whole-file values stay: next month's list uses the same words.
+    """
     for key in ("registry_check", "registry_mapping", "registry_added"):
         st.session_state.pop(key, None)
 
@@ -101,9 +110,121 @@ def mapping_step(result: ImportResult, mapping: dict[str, str], lang: Lang) -> d
     return chosen
 
 
+def import_options(lang: Lang) -> ImportOptions:
+    """The choices this session reads uploads with: datum, default source, column/value mappings, defaults.
+
+    A mapping file loaded here (one saved last month, or by `atlas import --save-mapping`) replaces them.
+    """
+    crs = st.radio(t("registry_crs", lang), ["wgs84", "gcj02", "bd09"], key="registry_crs", horizontal=True,
+                   format_func=lambda c: t(f"crs_{c}", lang))
+    source = st.text_input(t("registry_default_source", lang), key="registry_source")
+    state = st.session_state
+    options = ImportOptions(columns=state.get("registry_mapping", {}), values=state.get("registry_values", {}),
+                            defaults=state.get("registry_defaults", {}), source=source, crs=crs)
+    loaded = mapping_file_controls(options, lang)
+    if loaded is not None:
+        state["registry_mapping"], state["registry_values"] = loaded.columns, loaded.values
+        state["registry_defaults"] = loaded.defaults
+        if loaded.source:
+            state["registry_source"] = loaded.source
+        if loaded.crs in ("wgs84", "gcj02", "bd09"):
+            state["registry_crs"] = loaded.crs
+        state.pop("registry_check", None)
+        st.rerun()
+    return options
+
+
+def choice_steps(check: ImportCheck, options: ImportOptions, atlas: Atlas, lang: Lang) -> None:
+    """The column-mapping, value-mapping and whole-file-default steps; a changed choice checks the file again."""
+    state = st.session_state
+    for key, chosen in (
+        ("registry_mapping", mapping_step(check.result, options.columns, lang)),
+        ("registry_values", value_mapping_step(check.result, options.values, atlas, lang)),
+        ("registry_defaults", defaults_step(options, atlas, lang)),
+    ):
+        if chosen != state.get(key, {}):
+            state[key] = chosen
+            st.rerun()
+
+
+def value_mapping_step(result: ImportResult, values: dict[str, dict[str, str]], atlas: Atlas, lang: Lang
+                       ) -> dict[str, dict[str, str]]:
+    """For each word a column's vocabulary did not know, a choice pre-filled with the best suggestion.
+
+    Applied (to every row with that word) only when the user confirms, so a guess is never taken silently.
+    Returns column → word → value, the words already mapped included.
+    """
+    unknown = {c: words for c, words in result.unknown_values.items() if words}
+    chosen = {c: dict(v) for c, v in values.items()}
+    if not unknown and not values:
+        return chosen
+    vocabularies = build_vocabularies(atlas)
+    count = sum(len(w) for w in unknown.values())
+    with st.expander(t("registry_values", lang, n=count), expanded=bool(unknown)), \
+            st.form("registry_values_form", border=False):
+        st.caption(t("registry_values_help", lang))
+        picks: dict[tuple[str, str], str] = {}
+        for column, words in unknown.items():
+            vocabulary = vocabularies[column]
+            options = ["", *vocabulary.shown]
+            for word, suggestions in words.items():
+                rows = result.rows_with_unknown.get(column, {}).get(word, 0)
+                best = suggestions[0] if suggestions else ""
+                picks[(column, word)] = st.selectbox(
+                    t("registry_value_choice", lang, column=column_label(column, lang), word=word, n=rows),
+                    options, index=options.index(best) if best in options else 0,
+                    key="registry_value_" + hashlib.sha1(f"{column}\x1f{word}".encode()).hexdigest()[:12],
+                    format_func=lambda v, vocab=vocabulary: vocab.shown.get(v, t("registry_value_none", lang)),
+                )
+        if st.form_submit_button(t("registry_values_apply", lang)):
+            for (column, word), value in picks.items():
+                if value:
+                    chosen.setdefault(column, {})[word] = value
+    return chosen
+
+
+def defaults_step(options: ImportOptions, atlas: Atlas, lang: Lang) -> dict[str, str]:
+    """Optional values for the whole file (stage, status, zone), for lists that leave a column out."""
+    vocabularies = build_vocabularies(atlas)
+    chosen = dict(options.defaults)
+    with st.expander(t("registry_defaults", lang), expanded=bool(options.defaults)):
+        st.caption(t("registry_defaults_help", lang))
+        for column in ("stage", "status", "zone_id"):
+            vocabulary = vocabularies[column]
+            ids = ["", *vocabulary.shown]
+            current = vocabulary.resolve(options.defaults.get(column, "")) or ""
+            value = st.selectbox(column_label(column, lang), ids, index=ids.index(current) if current in ids else 0,
+                                 key=f"registry_default_{column}",
+                                 format_func=lambda v, vocab=vocabulary: vocab.shown.get(v, t("registry_none", lang)))
+            if value:
+                chosen[column] = value
+            else:
+                chosen.pop(column, None)
+    return chosen
+
+
+def mapping_file_controls(options: ImportOptions, lang: Lang) -> ImportOptions | None:
+    """Load a saved mapping file, or save the current choices as one; returns the loaded options, if any."""
+    left, right = st.columns(2)
+    with left:
+        upload = st.file_uploader(t("registry_mapping_file", lang), type=["json"], key="registry_mapping_file")
+    with right:
+        st.download_button(t("registry_mapping_save", lang), options_to_json(options),
+                           file_name="atlas-import-mapping.json", mime="application/json",
+                           key="registry_mapping_download")
+    if upload is None or st.session_state.get("registry_mapping_loaded") == upload.file_id:
+        return None
+    st.session_state["registry_mapping_loaded"] = upload.file_id
+    try:
+        return options_from_json(upload.getvalue(), filename=upload.name)
+    except AtlasError as exc:
+        st.error(exc.text(lang))
+        return None
+
+
 def problems_view(result: ImportResult, lang: Lang, *, errors_only: bool) -> pd.DataFrame:
-    """The report table with headers in `lang` (cells stay as the user wrote them)."""
-    frame = problems_frame(result)
+    """The report table with headers and messages in `lang` (cells stay as the user wrote them)."""
+    frame = problems_frame(result, lang)
     if errors_only:
         frame = frame[frame["severity"] == "error"]
     frame = frame.assign(severity=frame["severity"].map(lambda s: t(f"severity_{s}", lang))).fillna("")
@@ -161,7 +282,7 @@ def save_or_explain(store: RegistryStore, projects: pd.DataFrame, *, base_versio
     try:
         return store.save(projects, base_version=base_version, author=author, message=message)
     except (AtlasError, DataValidationError) as exc:
-        st.error(t("registry_not_saved", lang, message=exc))
+        st.error(t("registry_not_saved", lang, message=error_text(exc, lang)))
         return None
 
 
@@ -173,7 +294,7 @@ def save_position(store: RegistryStore, record_id: str, click: tuple[float, floa
         saved = save_moved_position(store, record_id, lon=lon, lat=lat, base_version=base, author=author,
                                     today=dt.date.today(), counties=counties)
     except (AtlasError, DataValidationError) as exc:
-        st.error(t("registry_not_saved", lang, message=exc))
+        st.error(t("registry_not_saved", lang, message=error_text(exc, lang)))
         return
     st.session_state.pop("registry_clicked", None)
     data_changed(t("registry_position_saved", lang, version=saved))
@@ -193,7 +314,7 @@ def show_import(check: ImportCheck, *, store: RegistryStore, author: str, basena
         download_row([Download(f, lambda f=f: rejected_to_bytes(result, f)) for f in ("csv", "xlsx")],
                      basename=f"{basename}-rejected", key="registry-rejected")
     st.caption(t("registry_download_report", lang))
-    download_row([Download("xlsx", lambda: report_to_bytes(result, "xlsx"))], basename=f"{basename}-report",
+    download_row([Download("xlsx", lambda: report_to_bytes(result, "xlsx", lang=lang))], basename=f"{basename}-report",
                  key="registry-report")
     if not len(result.accepted):
         st.warning(t("registry_nothing_valid", lang))

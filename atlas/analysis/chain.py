@@ -23,9 +23,11 @@ def assigned_cluster_types(atlas: Atlas, zone_id: str) -> list[str]:
 def zone_chain_coverage(atlas: Atlas, zone_id: str, *, cluster_types: list[str] | None = None) -> pd.DataFrame:
     """One row per (cluster type, stage) of a zone: the state and the projects behind it.
 
-    `state` is `operating`, `building` or `planned` from the best project (or recycling base, for the
-    scrap-recycling stage) tied to the zone at that stage; `assigned-empty` when the policy assigns the
-    cluster but nothing covers the stage; `not-assigned` for clusters the zone does not hold.
+    For a cluster the policy assigns the zone, `state` is `operating`, `building` or `planned` from the
+    best project (or recycling base, for the scrap-recycling stage) tied to the zone at that stage, and
+    `assigned-empty` (a gap) when nothing covers it. For a cluster the policy does not assign, it is
+    `present-not-assigned` when a project covers the stage anyway and `not-assigned` when none does:
+    a plant outside the policy's plan must not read as the policy being fulfilled.
     """
     assigned = set(assigned_cluster_types(atlas, zone_id))
     wanted = cluster_types if cluster_types is not None else [c for c in atlas.cluster_types["id"] if c in assigned]
@@ -38,7 +40,7 @@ def zone_chain_coverage(atlas: Atlas, zone_id: str, *, cluster_types: list[str] 
             ranked = at_stage.assign(rank=at_stage["state"].map(STATE_RANK).fillna(0))
             best = ranked.sort_values("rank", ascending=False)
             if cluster not in assigned:
-                state = "not-assigned" if best.empty or best["rank"].iloc[0] == 0 else str(best["state"].iloc[0])
+                state = "not-assigned" if best.empty or best["rank"].iloc[0] == 0 else "present-not-assigned"
             elif best.empty or best["rank"].iloc[0] == 0:
                 state = "assigned-empty"
             else:

@@ -14,13 +14,25 @@ from atlas.core.i18n import column_label, localise_frame, t
 from atlas.core.model import Atlas
 from atlas.core.schema import Lang, label
 
-GAP_STATES: Final[tuple[str, ...]] = ("operating", "building", "planned", "assigned-empty", "not-assigned")
-"""Cell states, best first. `assigned-empty` is the gap: the policy asks for the cluster, nothing covers the stage."""
+GAP_STATES: Final[tuple[str, ...]] = (
+    "operating",
+    "building",
+    "planned",
+    "present-not-assigned",
+    "assigned-empty",
+    "not-assigned",
+)
+"""Cell states, best first. `assigned-empty` is the gap: the policy asks for the cluster, nothing covers the stage.
+`present-not-assigned`: a project covers the stage although the policy does not give the zone the cluster."""
+
+COVERED_STATES: Final[frozenset[str]] = frozenset({"operating", "building", "planned", "present-not-assigned"})
+"""States with a project (or recycling plant) behind the cell, assigned or not."""
 
 STATE_LABELS: Final[dict[str, tuple[str, str]]] = {
     "operating": ("已投产", "operating"),
     "building": ("在建/试产", "building"),
     "planned": ("规划/签约", "planned"),
+    "present-not-assigned": ("有项目（未指定）", "present, not assigned"),
     "assigned-empty": ("缺口", "GAP"),
     "not-assigned": ("未指定", "not assigned"),
 }
@@ -30,10 +42,12 @@ STATE_COLOURS: Final[dict[str, tuple[str, str]]] = {
     "operating": ("#1a9850", "#ffffff"),
     "building": ("#91cf60", "#111111"),
     "planned": ("#fee08b", "#111111"),
+    "present-not-assigned": ("#c6dbef", "#08306b"),
     "assigned-empty": ("#d73027", "#ffffff"),
     "not-assigned": ("#f0f0f0", "#777777"),
 }
-"""(background, text) per state: a red-yellow-green scale a planner reads at a glance; grey is "not asked for"."""
+"""(background, text) per state: a red-yellow-green scale a planner reads at a glance; grey is "not asked for",
+pale blue "there anyway, not asked for" (off the scale: it neither fills nor opens a gap)."""
 
 STAGE_COLUMN_OFFSET: Final[int] = 2
 """Stage columns of `gap_matrix_wide` start after the zone name and the "assigned" column."""
@@ -43,14 +57,15 @@ LONG_COLUMNS: Final[tuple[str, ...]] = (
     "zone_name_zh",
     "zone_name_en",
     "cluster_type",
-    "assigned",
     "position",
     "stage",
     "stage_name_zh",
     "stage_name_en",
+    "assigned",
     "state",
     "project_ids",
 )
+"""Columns of `gap_matrix_long`; `assigned` sits next to `state` because a state only means something with it."""
 
 
 def check_cluster_types(atlas: Atlas, cluster_types: Sequence[str] | None) -> list[str]:
@@ -70,7 +85,8 @@ def gap_matrix_long(atlas: Atlas, *, cluster_types: Sequence[str] | None = None)
     Every zone appears for every cluster type, so a zone with no project still shows its gaps.
     A project without a zone fills no cell (it belongs to no zone). `project_ids` lists the projects
     (and, at the scrap-recycling stage, the recycling plants and bases) tied to the zone at that stage,
-    best state first; `assigned` says whether the policy gives the zone this cluster.
+    best state first; `assigned` says whether the policy gives the zone this cluster, and a project in a
+    zone that is not assigned the cluster makes the cell `present-not-assigned`, never `operating` etc.
 
     Raises
     ------
@@ -125,7 +141,8 @@ def gap_matrix_wide(long: pd.DataFrame, cluster_type: str, lang: Lang) -> pd.Dat
         wide[str(stage_names[stage])] = [
             _cell_text(str(states.at[z, stage]), counts[(str(z), str(stage))], lang) for z in states.index
         ]
-    wide[_gaps_header(lang)] = [int((states.loc[z] == "assigned-empty").sum()) for z in states.index]
+    gaps = (states == "assigned-empty").sum(axis=1)
+    wide[_gaps_header(lang)] = [int(gaps[z]) if assigned[z] else 0 for z in states.index]  # gaps: assigned only
     return wide
 
 
@@ -179,10 +196,15 @@ def items_behind(atlas: Atlas, ids: Sequence[str]) -> pd.DataFrame:
 
 
 def gap_counts_by_zone(long: pd.DataFrame, cluster_type: str) -> pd.DataFrame:
-    """Per zone of one cluster: whether assigned, stages covered (any project) and gaps (assigned-empty)."""
+    """Per zone of one cluster: whether assigned, stages covered (any project, assigned or not) and gaps.
+
+    A gap is an assigned cell with nothing behind it, so a zone the policy does not assign the cluster
+    always has 0 gaps, whatever is (or is not) there.
+    """
     rows = long[long["cluster_type"] == cluster_type]
-    covered = rows["state"].isin(["operating", "building", "planned"])
-    out = rows.assign(covered=covered, gap=rows["state"] == "assigned-empty").groupby("zone", sort=False)
+    covered = rows["state"].isin(COVERED_STATES)
+    gap = (rows["state"] == "assigned-empty") & rows["assigned"].astype(bool)
+    out = rows.assign(covered=covered, gap=gap).groupby("zone", sort=False)
     return pd.DataFrame(
         {
             "assigned": out["assigned"].first(),
@@ -210,8 +232,15 @@ def gap_matrix_tables(long: pd.DataFrame, lang: Lang) -> dict[str, pd.DataFrame]
 
 
 def gap_cells_for_file(long: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """The long form with localised headers and state labels (lists joined by ';') for CSV/XLSX."""
-    frame = long.drop(columns=["position"]).assign(state=long["state"].map(lambda s: state_label(s, lang)))
+    """The long form with localised headers, state labels and `assigned` as yes/no (是/否), for CSV/XLSX.
+
+    `assigned` sits beside `state` in every row, so a "present, not assigned" cell reads as such even
+    when the file is filtered or sorted away from the matrix.
+    """
+    frame = long.drop(columns=["position"]).assign(
+        assigned=long["assigned"].map(lambda a: _yes_no(bool(a), lang)),
+        state=long["state"].map(lambda s: state_label(s, lang)),
+    )
     return localise_frame(frame.rename(columns={"stage": "stage_id"}), lang)
 
 

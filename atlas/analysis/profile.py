@@ -1,4 +1,10 @@
-"""A zone's profile: its policy roles, chain coverage, projects and what lies nearby, with sources."""
+"""A zone's profile: its policy roles, chain coverage, projects and what lies nearby, with sources.
+
+A project belongs to a zone only when the data say so (`zone_id`). Many sources name a county but not
+the zone, so the projects of the zone's host county(ies) with no `zone_id` are listed beside the zone's
+own as "in the host county, zone not stated": they may be in the zone or not, and are never counted
+as the zone's (nor fill its chain, `atlas.analysis.chain`).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +29,9 @@ class ZoneProfile:
     roles: pd.DataFrame
     chain: pd.DataFrame
     projects: gpd.GeoDataFrame
+    """The zone's own projects: those whose `zone_id` is the zone."""
+    county_unstated: gpd.GeoDataFrame
+    """Projects in one of the zone's `county_adcodes` whose zone membership is not stated (empty `zone_id`)."""
     nearby_deposits: gpd.GeoDataFrame
     nearby_recycling_bases: gpd.GeoDataFrame
     nearby_km: float
@@ -31,15 +40,21 @@ class ZoneProfile:
 
     @property
     def key_figures(self) -> dict[str, float | int]:
-        """Counts and totals for the profile's header; unknown capacity is not counted as 0."""
+        """Counts and totals for the profile's header; unknown capacity is not counted as 0.
+
+        The status counts and the investment are of the zone's own projects; the host county's projects
+        of unstated zone are a separate count, so a zone with one project of its own and six around it in
+        the county reads as just that, not as one project in the whole area.
+        """
         status = self.projects["status"].value_counts()
         return {
             "roles": len(self.roles),
-            "projects": len(self.projects),
+            "projects_in_zone": len(self.projects),
             "operating": int(status.get("operating", 0)),
             "under_construction": int(status.get("under-construction", 0) + status.get("commissioning", 0)),
             "planned": int(status.get("planned", 0) + status.get("signed", 0)),
             "investment_cny_m": float(self.projects["investment_cny_m"].sum(min_count=1)),
+            "projects_county_unstated": len(self.county_unstated),
             "nearby_deposits": len(self.nearby_deposits),
             "nearby_recycling_bases": len(self.nearby_recycling_bases),
         }
@@ -63,6 +78,7 @@ def zone_profile(atlas: Atlas, zone_id: str, *, nearby_km: float = settings.NEAR
     lon, lat, zone_radius = float(zone["lon"]), float(zone["lat"]), float(zone["uncertainty_km"])
     roles = atlas.zone_roles[atlas.zone_roles["zone_id"] == zone_id].reset_index(drop=True)
     projects = atlas.projects[atlas.projects["zone_id"] == zone_id].reset_index(drop=True)
+    unstated = county_projects_zone_unstated(atlas.projects, zone["county_adcodes"])
     deposits = _nearby(atlas.deposits, lon=lon, lat=lat, km=nearby_km, zone_radius=zone_radius)
     bases = _nearby(atlas.recycling_bases, lon=lon, lat=lat, km=nearby_km, zone_radius=zone_radius)
     record = {k: v for k, v in zone.items() if k not in ("geometry", "search_text")}
@@ -71,11 +87,29 @@ def zone_profile(atlas: Atlas, zone_id: str, *, nearby_km: float = settings.NEAR
         roles=roles,
         chain=zone_chain_coverage(atlas, zone_id),
         projects=projects,
+        county_unstated=unstated,
         nearby_deposits=deposits,
         nearby_recycling_bases=bases,
         nearby_km=nearby_km,
-        sources=_sources(record, roles, projects, deposits, bases),
+        sources=_sources(record, roles, projects, unstated, deposits, bases),
     )
+
+
+def county_projects_zone_unstated(projects: gpd.GeoDataFrame, county_adcodes: Any) -> gpd.GeoDataFrame:
+    """Projects in one of `county_adcodes` (a list, or ';'-joined text) whose `zone_id` is empty.
+
+    A source that names only the county leaves `zone_id` empty; such a project may or may not be in a
+    zone of that county, so a profile shows it apart from the zone's own projects.
+    """
+    if isinstance(county_adcodes, str):
+        counties = {c.strip() for c in county_adcodes.split(";") if c.strip()}
+    elif pd.api.types.is_list_like(county_adcodes):
+        counties = {str(c).strip() for c in county_adcodes}
+    else:  # no county stated for the zone: no host county to look in
+        counties = set()
+    no_zone = projects["zone_id"].fillna("").astype(str).str.strip() == ""
+    in_county = projects["county_adcode"].fillna("").astype(str).str.strip().isin(counties)
+    return projects[no_zone & in_county].reset_index(drop=True)
 
 
 def _nearby(points: gpd.GeoDataFrame, *, lon: float, lat: float, km: float, zone_radius: float) -> gpd.GeoDataFrame:

@@ -23,7 +23,15 @@ FLAGS: Final[dict[str, tuple[str, str]]] = {
     "mirror-source": ("来源为转载网站", "source is a mirror (re-post)"),
 }
 """Every flag id with its zh/en name, in the order tables list them."""
-COARSE_PRECISIONS: Final[frozenset[str]] = frozenset({PositionPrecision.COUNTY, PositionPrecision.REGION})
+COARSE_PRECISIONS: Final[frozenset[str]] = frozenset(
+    {PositionPrecision.COUNTY, PositionPrecision.PREFECTURE, PositionPrecision.REGION}
+)
+COARSE_TEXT: Final[dict[str, tuple[str, str]]] = {
+    PositionPrecision.COUNTY: ("县域质心", "county centroid"),
+    PositionPrecision.PREFECTURE: ("市州质心（资料未写县）", "prefecture centroid (the source names no county)"),
+    PositionPrecision.REGION: ("多县区域质心", "centroid of a multi-county area"),
+}
+"""How a `coarse-position` flag describes the point of each coarse precision."""
 FLAG_COLUMNS: Final[tuple[str, ...]] = ("layer", "id", "flag", "detail_zh", "detail_en", "lon", "lat")
 POINT_LAYERS: Final[dict[str, str]] = {
     "zones": "zones",
@@ -210,8 +218,7 @@ def _coarse_positions(atlas: Atlas) -> list[dict[str, object]]:
             precision = str(r.position_precision)
             if precision in COARSE_PRECISIONS:
                 km = f"{float(r.uncertainty_km):g}"
-                zh = "县域质心" if precision == PositionPrecision.COUNTY else "多县区域质心"
-                en = "county centroid" if precision == PositionPrecision.COUNTY else "centroid of a multi-county area"
+                zh, en = COARSE_TEXT[precision]
                 rows.append(
                     _flag(
                         layer,

@@ -20,6 +20,7 @@ from atlas.analysis.query import Filters, check_filters, filtered_atlas
 from atlas.core import settings
 from atlas.core.errors import AtlasError, DataValidationError
 from atlas.core.i18n import localise_frame
+from atlas.core.messages import msg
 from atlas.core.model import Atlas
 from atlas.core.safe import neutralise_frame
 from atlas.core.schema import Lang, Layer, label
@@ -170,7 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"atlas: error: the data in {settings.data_dir()} is invalid:\n{exc}", file=sys.stderr)
         return 1
     except AtlasError as exc:
-        print(f"atlas: error: {exc}", file=sys.stderr)
+        lang: Lang = getattr(args, "lang", "en")
+        print(msg("cli_error", text=exc.text(lang)).text(lang), file=sys.stderr)
         return 2
     except BrokenPipeError:  # `atlas zones | head`
         return 0

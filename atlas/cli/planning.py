@@ -82,11 +82,10 @@ def run(atlas: Atlas, args: argparse.Namespace) -> int:
 def _gaps(atlas: Atlas, args: argparse.Namespace) -> int:
     long = gap_matrix_long(atlas, cluster_types=args.cluster or None)
     if args.format == "json":
+        columns = ["zone", "cluster_type", "stage", "assigned", "state", "project_ids"]
         cells = [
-            {"zone": z, "cluster_type": c, "stage": s, "state": st, "project_ids": list(ids)}
-            for z, c, s, st, ids in long[["zone", "cluster_type", "stage", "state", "project_ids"]].itertuples(
-                index=False
-            )
+            {"zone": z, "cluster_type": c, "stage": s, "assigned": bool(a), "state": st, "project_ids": list(ids)}
+            for z, c, s, a, st, ids in long[columns].itertuples(index=False)
         ]
         _print_json(cells)
     elif args.format == "csv":

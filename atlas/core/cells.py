@@ -1,6 +1,7 @@
 """Messy registry cells → clean values: full-width numbers, units, degrees-minutes-seconds, dates, years.
 
-Every parser returns the value and a warning text (or raises `ValueError` with the reason a user reads).
+Every parser returns the value and a warning (a catalogue `Message`, or None), or raises `MessageError`
+(a `ValueError`) with the reason a user reads, in Chinese or English.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ import re
 import unicodedata
 from typing import Final
 
+from atlas.core.messages import Message, MessageError, msg
+
 UNKNOWN_WORDS: Final[frozenset[str]] = frozenset(
     {"-", "--", "—", "——", "–", "/", "无", "不详", "未知", "暂无", "待定", "n/a", "na", "null", "none", "?", "？"}
 )
 """Cells that say "not known": read as empty (never as 0)."""
+UNKNOWN_MAX_LENGTH: Final[int] = max(len(word) for word in UNKNOWN_WORDS)
 
 _APPROX = re.compile(r"^(约|近|超过|超|逾|大约|~|≈)|(左右|以上|余|多)$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -29,6 +33,11 @@ _DMS = re.compile(
 )
 _DATE = re.compile(r"^(\d{4})(?:\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})\s*日?)?\s*月?)?\s*年?$")
 _YEAR = re.compile(r"^(\d{4})\s*(?:\.0+)?\s*(年.*)?$")
+_PRODUCT_BEFORE_NUMBER = re.compile(r"^([\u4e00-\u9fff]{1,12})(?=\s*\d)")
+_CAPACITY_WORDS = re.compile(
+    r"^\s*(?:建设规模|设计产能|设计规模|生产能力|年产能|年处理能力|年处理|年加工|年回收|年利用|年生产|年产|产能|规模|新增|新建|达到)"
+    r"\s*[:：为达]*\s*"
+)
 
 CAPACITY_UNITS: Final[dict[str, tuple[str, float]]] = {
     "万吨/年": ("kt/a", 10.0), "万吨": ("kt/a", 10.0), "万t/a": ("kt/a", 10.0), "万t": ("kt/a", 10.0),
@@ -62,11 +71,13 @@ def fold(text: str) -> str:
 
 def is_unknown(text: str) -> bool:
     """Empty, or a word that means "not known"."""
+    if len(text) > UNKNOWN_MAX_LENGTH + 2:  # longer than every such word, even with spaces around it
+        return False
     folded = fold(text)
     return folded == "" or folded in UNKNOWN_WORDS
 
 
-def split_number(text: str) -> tuple[float, str, str]:
+def split_number(text: str) -> tuple[float, str, Message | None]:
     """A cell's leading number, the text after it (a unit) and a warning for "about"/"more than" figures.
 
     Raises
@@ -75,32 +86,32 @@ def split_number(text: str) -> tuple[float, str, str]:
         When no number starts the cell, or a comma could be a decimal comma.
     """
     folded = fold(text).replace("，", ",")
-    warning = ""
+    warning = None
     if _APPROX.search(folded):
         folded = _APPROX.sub("", folded).strip()
-        warning = "an approximate figure (约/以上/…) was kept as its number"
+        warning = msg("approximate_kept")
     if re.search(r"\d\s+\d", folded) and not _SPACED_THOUSANDS.match(folded):
-        raise ValueError("has spaces between digits: write one number (106.33)")
+        raise MessageError(msg("digits_spaced"))
     compact = folded.replace(" ", "")
     lead = _LEAD.match(compact)
     if lead and "," in lead.group(0):
         if not _THOUSANDS.match(lead.group(0)):
-            raise ValueError("is ambiguous: write a decimal point (106.33) and no thousands comma")
+            raise MessageError(msg("comma_ambiguous"))
         compact = lead.group(0).replace(",", "") + compact[lead.end() :]
     match = _NUMBER_UNIT.match(compact)
     if match is None:
-        raise ValueError("is not a number (leave the cell empty when unknown)")
+        raise MessageError(msg("cell_not_number"))
     number = float(match.group(1))
     if not math.isfinite(number):
-        raise ValueError("is not a finite number")
+        raise MessageError(msg("not_finite"))
     return number, match.group(2), warning
 
 
-def parse_plain_number(text: str) -> tuple[float, str]:
+def parse_plain_number(text: str) -> tuple[float, Message | None]:
     """A bare number (no unit text after it), e.g. uncertainty or a figure whose unit is elsewhere."""
     number, rest, warning = split_number(text)
     if rest:
-        raise ValueError(f"is not a number (unexpected {rest!r} after it)")
+        raise MessageError(msg("text_after_number", rest=rest))
     return number, warning
 
 
@@ -117,17 +128,17 @@ def parse_degrees(text: str) -> float:
     if match is None:
         try:
             number, rest, _ = split_number(folded.rstrip("°"))
-        except ValueError as exc:
-            raise ValueError(f"{exc} (not a coordinate in degrees, e.g. 106.63 or 106°37′48″)") from None
+        except MessageError as exc:
+            raise MessageError(msg("not_degrees_because", reason=exc.message)) from None
         if rest.upper() in ("", "E", "N"):
             return number
         if rest.upper() in ("W", "S"):
             return -number
-        raise ValueError("is not a coordinate in degrees (e.g. 106.63 or 106°37′48″)")
+        raise MessageError(msg("not_degrees"))
     minutes = float(match["min"] or 0.0)
     seconds = float(match["sec"] or 0.0)
     if minutes >= 60 or seconds >= 60:
-        raise ValueError("has minutes or seconds of 60 or more")
+        raise MessageError(msg("dms_over_60"))
     value = float(match["deg"]) + minutes / 60 + seconds / 3600
     hemisphere = (match["pre"] or match["post"] or "").upper()
     return -value if hemisphere in ("W", "S", "西经", "南纬") else value
@@ -137,7 +148,7 @@ def split_lonlat(text: str) -> tuple[str, str]:
     """A "lon, lat" cell (经纬度 column) as two cells; raises `ValueError` unless it holds exactly two parts."""
     parts = [p for p in re.split(r"[,，;；\s]+", unicodedata.normalize("NFKC", text).strip()) if p]
     if len(parts) != 2:
-        raise ValueError("needs exactly two numbers, longitude and latitude (e.g. 106.33,26.68)")
+        raise MessageError(msg("lonlat_two_numbers"))
     return parts[0], parts[1]
 
 
@@ -153,7 +164,7 @@ def parse_date(text: str) -> str:
     folded = re.sub(r"[ t]00:00(:00)?$", "", folded)  # a date that went through Excel as a datetime
     match = _DATE.match(folded)
     if match is None:
-        raise ValueError("is not a date (write YYYY, YYYY-MM or YYYY-MM-DD)")
+        raise MessageError(msg("not_a_date"))
     year, month, day = match.groups()
     try:
         if day:
@@ -161,20 +172,42 @@ def parse_date(text: str) -> str:
         if month:
             return dt.date(int(year), int(month), 1).isoformat()[:7]
     except ValueError:
-        raise ValueError("is not a real date") from None
+        raise MessageError(msg("not_a_real_date")) from None
     return year
 
 
-def parse_year(text: str) -> tuple[str, str]:
+def parse_year(text: str) -> tuple[str, Message | None]:
     """A four-digit year ("2024", "2024年", "2024年底"), with a warning when words after it were dropped."""
     match = _YEAR.match(fold(text))
     if match is None:
         try:
-            return parse_date(text)[:4], "the year of a full date was used"
-        except ValueError:
-            raise ValueError("is not a year (write e.g. 2024)") from None
+            return parse_date(text)[:4], msg("year_of_date")
+        except MessageError:
+            raise MessageError(msg("not_a_year")) from None
     rest = (match.group(2) or "").removeprefix("年")
-    return match.group(1), (f"read as {match.group(1)} ({rest!r} dropped)" if rest else "")
+    return match.group(1), (msg("year_words_dropped", year=match.group(1), rest=rest) if rest else None)
+
+
+def strip_capacity_words(text: str) -> str:
+    """A capacity cell without the words before its number: "年产10万吨" → "10万吨", "产能：5万吨/年" → "5万吨/年"."""
+    rest = _CAPACITY_WORDS.sub("", text, count=1)
+    product = _PRODUCT_BEFORE_NUMBER.match(rest)  # "废铝20万吨": what is processed, then the figure
+    if product and not _APPROX.match(product.group(1)):
+        rest = rest[product.end() :]
+    return rest
+
+
+def capacity_unit_at_start(text: str) -> tuple[str, float, str] | None:
+    """The longest known capacity unit `text` starts with, its factor, and the words after it.
+
+    "万吨铝合金" → ("kt/a", 10.0, "铝合金"): the product named after the unit is not part of the unit.
+    """
+    stripped = unicodedata.normalize("NFKC", text).replace(" ", "")
+    for end in range(len(stripped), 0, -1):
+        known = capacity_unit(stripped[:end])
+        if known is not None:
+            return known[0], known[1], stripped[end:]
+    return None
 
 
 def capacity_unit(text: str) -> tuple[str, float] | None:

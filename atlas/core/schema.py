@@ -18,12 +18,17 @@ class ClusterType(StrEnum):
 
 
 class PositionPrecision(StrEnum):
-    """How much a stored point can be trusted, from a surveyed site to a multi-county area."""
+    """How much a stored point can be trusted, from a surveyed site to a multi-county area.
+
+    `PREFECTURE` is for a record whose source names only the prefecture-level city (贵阳, 安顺…):
+    its point is the prefecture's centroid and its `county_adcode` the prefecture's code.
+    """
 
     EXACT = "exact"
     ZONE = "zone"
     TOWN = "town"
     COUNTY = "county"
+    PREFECTURE = "prefecture"
     REGION = "region"
 
 
@@ -50,6 +55,8 @@ class PositionSource(StrEnum):
     IMPORTED_WGS84 = "imported-wgs84"
     IMPORTED_GCJ02 = "imported-gcj02"
     IMPORTED_BD09 = "imported-bd09"
+    PLACE_NAME = "place-name"
+    """Placed at the county or town a place name (建设地点) resolved to: ``place-name: 凯里市炉山镇 (…)``."""
 
 
 class RoleKind(StrEnum):
@@ -88,6 +95,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     PositionPrecision.ZONE: ("园区位置", "zone"),
     PositionPrecision.TOWN: ("乡镇位置", "town"),
     PositionPrecision.COUNTY: ("县级位置", "county"),
+    PositionPrecision.PREFECTURE: ("市州位置", "prefecture"),
     PositionPrecision.REGION: ("区域位置", "region"),
     # status
     ProjectStatus.OPERATING: ("已投产", "operating"),
@@ -100,6 +108,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     # position sources
     PositionSource.DIGITISED: ("地图上标定", "digitised on the map"),
     PositionSource.IMPORTED_WGS84: ("导入（WGS84）", "imported (WGS84)"),
+    PositionSource.PLACE_NAME: ("按地名定位", "from a place name"),
     PositionSource.IMPORTED_GCJ02: ("导入（高德/腾讯 GCJ-02，已转换）", "imported (GCJ-02, converted)"),
     PositionSource.IMPORTED_BD09: ("导入（百度 BD-09，已转换）", "imported (BD-09, converted)"),
     # role kinds
@@ -116,6 +125,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     # chain coverage states (gap matrix)
     "building": ("在建/试产", "building"),
     "assigned-empty": ("政策指定但无项目", "assigned, no project"),
+    "present-not-assigned": ("有项目（未指定）", "present, not assigned"),
     "not-assigned": ("未指定", "not assigned"),
     # layers
     Layer.PROVINCE: ("省界", "province"),
@@ -132,6 +142,7 @@ PRECISION_UNCERTAINTY_KM: Final[dict[PositionPrecision, float]] = {
     PositionPrecision.ZONE: 3.0,
     PositionPrecision.TOWN: 10.0,
     PositionPrecision.COUNTY: 30.0,
+    PositionPrecision.PREFECTURE: 75.0,
     PositionPrecision.REGION: 60.0,
 }
 """Default radius drawn around a point when a record gives no `uncertainty_km` of its own."""

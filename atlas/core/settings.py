@@ -97,6 +97,12 @@ MIRROR_HOSTS: Final[dict[str, str]] = {
     "360elib.com": "a library's copy of a local newspaper article, not the newspaper's own site",
     "mycoal.cn": "a coal-industry portal re-posting a 经济日报 report",
     "pinglualuminium.com": "a company blog re-posting an undated English text of the national policy",
+    "haobaobe.cn": "a domain unrelated to GAL (广铝) carrying GAL's own 2011 project statement, written as '我司'",
+    "usllm.cn": "an industry news portal carrying a bylined 2011 report (郭书) without naming its original outlet",
+    "shpa18.com": "re-posts a 粉体圈 compilation (credited at its foot) with images from 百家号",
+    "chaguwang.cn": "a stock-information site re-posting 中证网 (cs.com.cn) reports, the source it names",
+    "86079.cn": "a petrochemical portal (中华石化网) whose compiled report (综合消息) copies a Chalco item",
+    "kcrb.cn": "a drive-technology portal (传动网) re-posting a 2011 新华网 report, also on chinanews.com",
 }
 """Hosts that republish others' texts (non-government, non-original), with why each is listed.
 

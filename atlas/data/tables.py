@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from atlas.core.errors import Problem
 from atlas.core.memory import release_freed_memory
+from atlas.core.messages import Message, msg
 from atlas.core.schema import LIST_SEPARATOR
 
 FIRST_DATA_ROW = 2
@@ -38,18 +39,18 @@ def read_csv_table(
     `optional` (added to the schema later) are filled with "" when a file predates them.
     """
     if not path.exists():
-        return pd.DataFrame(columns=list(columns)), [Problem(label, "file is missing")]
+        return pd.DataFrame(columns=list(columns)), [Problem.of(label, msg("table_file_missing"))]
     try:
         frame = _read_large_csv(path) if path.stat().st_size >= ARROW_CSV_MIN_BYTES else None
         if frame is None:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except UnicodeDecodeError as exc:
-        return pd.DataFrame(columns=list(columns)), [Problem(label, f"not UTF-8 text ({exc.reason})")]
+        return pd.DataFrame(columns=list(columns)), [Problem.of(label, msg("table_not_utf8", reason=exc.reason))]
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        return pd.DataFrame(columns=list(columns)), [Problem(label, f"not a readable CSV: {exc}")]
+        return pd.DataFrame(columns=list(columns)), [Problem.of(label, msg("table_not_csv", detail=exc))]
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     problems = [
-        Problem(label, f"required column is missing (expected columns: {', '.join(columns)})", column=c)
+        Problem.of(label, msg("table_column_missing", columns=", ".join(columns)), column=c)
         for c in columns
         if c not in frame.columns and c not in optional
     ]
@@ -141,12 +142,10 @@ def parse_numbers(
     bad = filled & ~np.isfinite(values)
     low = np.zeros(len(raw), dtype=bool) if minimum is None else filled & (values < minimum)
     for i in np.flatnonzero(bad | low):
+        message = msg("value_not_number") if bad[i] else msg("value_below_minimum", minimum=f"{minimum:g}")
+        problems.append(Problem.of(label, message, row_number(int(i)), column, str(raw.iat[int(i)])))
         if bad[i]:
-            text = "is not a number (leave empty when unknown)"
-            problems.append(Problem(label, text, row_number(int(i)), column, str(raw.iat[int(i)])))
             values[i] = math.nan
-        else:
-            problems.append(Problem(label, f"must be ≥ {minimum:g}", row_number(int(i)), column, str(raw.iat[int(i)])))
     return pd.Series(values, index=frame.index, dtype="float64"), problems
 
 
@@ -168,7 +167,7 @@ def parse_lists(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def problems_by_value(
-    values: pd.Series, check: Callable[[str], list[tuple[str, str]]], *, label: str, column: str
+    values: pd.Series, check: Callable[[str], list[tuple[Message | str, str]]], *, label: str, column: str
 ) -> list[Problem]:
     """Run `check` once per distinct cell text and report its (message, value) pairs on every row holding it.
 
@@ -182,7 +181,7 @@ def problems_by_value(
         return []
     rows = np.flatnonzero(values.isin(list(bad)).to_numpy(dtype=bool))
     return [
-        Problem(label, message, row_number(int(i)), column, value)
+        Problem.of(label, message, row_number(int(i)), column, value)
         for i in rows
         for message, value in bad[values.iat[int(i)]]
     ]
@@ -191,7 +190,7 @@ def problems_by_value(
 def check_required(frame: pd.DataFrame, columns: Iterable[str], *, label: str) -> list[Problem]:
     """Every named column must be filled in every row."""
     return [
-        Problem(label, "must not be empty", row_number(int(i)), column, "")
+        Problem.of(label, msg("value_required"), row_number(int(i)), column, "")
         for column in columns
         for i in np.flatnonzero((frame[column] == "").to_numpy(dtype=bool))
     ]
@@ -208,9 +207,9 @@ def check_allowed(
 ) -> list[Problem]:
     """Every value (each list item when `multi`) must be one of `allowed`; the message lists them."""
     allowed_set = {str(a) for a in allowed}
-    message = f"unknown value; valid values: {', '.join(sorted(allowed_set))}"
+    message = msg("value_not_allowed", valid=", ".join(sorted(allowed_set)))
 
-    def check(raw: str) -> list[tuple[str, str]]:
+    def check(raw: str) -> list[tuple[Message | str, str]]:
         items = [p.strip() for p in str(raw).split(LIST_SEPARATOR) if p.strip()] if multi else [raw]
         return [(message, item) for item in items if not (item == "" and optional) and item not in allowed_set]
 
@@ -226,8 +225,8 @@ def check_unique(frame: pd.DataFrame, column: str, *, label: str) -> list[Proble
     codes, _ = pd.factorize(values)
     _, first = np.unique(codes, return_index=True)  # codes number values in order of first appearance
     return [
-        Problem(label, f"duplicate id (first used on row {row_number(int(first[codes[i]]))})", row_number(int(i)),
-                column, str(values.iat[int(i)]))
+        Problem.of(label, msg("id_duplicate", row=row_number(int(first[codes[i]]))), row_number(int(i)), column,
+                   str(values.iat[int(i)]))
         for i in repeated
     ]
 
@@ -235,7 +234,7 @@ def check_unique(frame: pd.DataFrame, column: str, *, label: str) -> list[Proble
 def check_as_of(frame: pd.DataFrame, *, label: str, column: str = "as_of") -> list[Problem]:
     """`as_of` is a year, year-month or date (YYYY, YYYY-MM, YYYY-MM-DD)."""
 
-    def check(raw: str) -> list[tuple[str, str]]:
-        return [("must be YYYY, YYYY-MM or YYYY-MM-DD", raw)] if raw != "" and not AS_OF_PATTERN.match(raw) else []
+    def check(raw: str) -> list[tuple[Message | str, str]]:
+        return [(msg("as_of_format"), raw)] if raw != "" and not AS_OF_PATTERN.match(raw) else []
 
     return problems_by_value(frame[column], check, label=label, column=column)

@@ -11,6 +11,7 @@ from pyproj import Transformer
 
 from atlas.core import schema, settings
 from atlas.core.errors import Problem
+from atlas.core.messages import Message, msg
 from atlas.core.model import RawData
 from atlas.data.tables import (
     check_allowed,
@@ -26,6 +27,31 @@ URL_PATTERN = re.compile(r"^https?://\S+")
 SECTION_PATTERN = re.compile(r"^[IVX]+(\.\(\d+\))?$")
 SYNTHETIC_SOURCE = re.compile(r"^synthetic \(scripts/make_synthetic_registry\.py, seed \d+\)$")
 """Source of the benchmark registry: accepted, with one warning per file saying the records are not real."""
+
+
+POINT_TABLES: dict[str, str] = {
+    "zones": "county_adcodes", "deposits": "county_adcodes", "projects": "county_adcode",
+    "recycling_bases": "county_adcode",
+}
+"""Point tables and the column naming the counties their points must lie in."""
+POINT_COLUMNS: tuple[str, ...] = tuple(POINT_TABLES)
+
+
+def validate_projects_table(raw: RawData) -> list[Problem]:
+    """What `validate_raw_data` finds in the projects table alone, against the other tables' ids.
+
+    For rows being imported: the other tables are the shipped ones, checked when they were loaded.
+    """
+    t = raw.tables
+    ids = {name: set(frame["id"]) for name, frame in t.items() if "id" in frame.columns}
+    counties = set(raw.boundaries["counties"]["adcode"])
+    prefectures = set(raw.boundaries["prefectures"]["adcode"])
+    label = settings.DATA_FILES["projects"]
+    problems = check_record_fields(t["projects"], label=label, section_ids=ids["sections"])
+    problems += check_points(t["projects"], label=label)
+    problems += _project_problems(t["projects"], ids["zones"], counties, ids["stages"], ids["cluster_types"],
+                                  t["chains"], prefectures=prefectures)
+    return problems + _position_problems(raw, only=("projects",))
 
 
 def validate_raw_data(raw: RawData) -> list[Problem]:
@@ -56,8 +82,9 @@ def validate_raw_data(raw: RawData) -> list[Problem]:
         problems += check_sources(t[name], label=label, section_ids=sections)
     problems += _zone_problems(t["zones"], counties, prefectures)
     problems += _role_problems(t["zone_roles"], ids["zones"], clusters, sections)
-    problems += _project_problems(t["projects"], ids["zones"], counties, stages, clusters, t["chains"])
-    problems += _base_problems(t["recycling_bases"], ids["zones"], counties, sections)
+    problems += _project_problems(t["projects"], ids["zones"], counties, stages, clusters, t["chains"],
+                                  prefectures=prefectures)
+    problems += _base_problems(t["recycling_bases"], ids["zones"], counties, sections, prefectures=prefectures)
     problems += _deposit_problems(t["deposits"], counties)
     problems += _policy_problems(t, clusters, stages, sections, ids["departments"])
     problems += _national_problems(t, sections)
@@ -130,11 +157,13 @@ def _project_problems(
     stages: set[str],
     clusters: set[str],
     chains: pd.DataFrame,
+    *,
+    prefectures: set[str],
 ) -> list[Problem]:
     label = settings.DATA_FILES["projects"]
     problems = check_required(projects, ("stage", "status", "county_adcode"), label=label)
     problems += check_allowed(projects, "zone_id", zones, label=label, optional=True)
-    problems += check_allowed(projects, "county_adcode", counties, label=label)
+    problems += check_county_codes(projects, counties, prefectures, label=label)
     problems += check_allowed(projects, "stage", stages, label=label)
     problems += check_allowed(projects, "status", list(schema.ProjectStatus), label=label)
     problems += check_allowed(projects, "cluster_types", clusters, label=label, multi=True, optional=True)
@@ -145,10 +174,11 @@ def _project_problems(
     # Checked once per distinct (stage, clusters) pair: a big registry has a few dozen of them.
     pairs = projects["stage"] + "\x1f" + projects["cluster_types"]
 
-    def check(pair: str) -> list[tuple[str, str]]:
+    def check(pair: str) -> list[tuple[Message | str, str]]:
         stage, raw_clusters = pair.split("\x1f", 1)
         return [
-            (f"stage {stage!r} is not in the {cluster} chain ({', '.join(sorted(chain_stages[cluster]))})", cluster)
+            (msg("stage_not_in_chain", stage=stage, cluster=cluster, stages=", ".join(sorted(chain_stages[cluster]))),
+             cluster)
             for cluster in (c.strip() for c in raw_clusters.split(schema.LIST_SEPARATOR) if c.strip())
             if cluster in chain_stages and stage not in chain_stages[cluster]
         ]
@@ -164,11 +194,10 @@ def _position_source_problems(frame: pd.DataFrame, *, label: str) -> list[Proble
         if raw and raw.split(":", 1)[0].strip() not in kinds:
             valid = ", ".join(sorted(kinds))
             problems.append(
-                Problem(label, f"unknown position source; valid: {valid} (optionally ': who')", row_number(i),
-                        "position_source", raw)
+                Problem.of(label, msg("position_source_unknown", valid=valid), row_number(i), "position_source", raw)
             )
         if raw and not when:
-            problems.append(Problem(label, "a position source needs its date", row_number(i), "position_as_of", ""))
+            problems.append(Problem.of(label, msg("position_source_undated"), row_number(i), "position_as_of", ""))
     return problems
 
 
@@ -177,24 +206,26 @@ def _capacity_problems(frame: pd.DataFrame, *, label: str) -> list[Problem]:
     years, year_problems = parse_numbers(frame, "year", label=label, minimum=1900)
     problems += year_problems
     no_unit = capacity.notna().to_numpy() & (frame["capacity_unit"] == "").to_numpy(dtype=bool)
-    problems += [Problem(label, "a capacity needs its unit", row_number(int(i)), "capacity_unit", "")
+    problems += [Problem.of(label, msg("capacity_needs_unit"), row_number(int(i)), "capacity_unit", "")
                  for i in np.flatnonzero(no_unit)]
     whole = years.fillna(0).to_numpy()
     not_whole = years.notna().to_numpy() & ((whole != np.floor(whole)) | (whole > 2100))
     problems += [
-        Problem(label, "year must be a whole year", row_number(int(i)), "year", str(years.iat[int(i)]))
+        Problem.of(label, msg("year_not_whole"), row_number(int(i)), "year", str(years.iat[int(i)]))
         for i in np.flatnonzero(not_whole)
     ]
     return problems
 
 
-def _base_problems(bases: pd.DataFrame, zones: set[str], counties: set[str], sections: set[str]) -> list[Problem]:
+def _base_problems(
+    bases: pd.DataFrame, zones: set[str], counties: set[str], sections: set[str], *, prefectures: set[str]
+) -> list[Problem]:
     label = settings.DATA_FILES["recycling_bases"]
     problems = check_required(bases, ("kind", "status", "county_adcode"), label=label)
     problems += check_allowed(bases, "kind", ("pretreatment-base", "recycled-aluminium-plant"), label=label)
     problems += check_allowed(bases, "status", list(schema.ProjectStatus), label=label)
     problems += check_allowed(bases, "zone_id", zones, label=label, optional=True)
-    problems += check_allowed(bases, "county_adcode", counties, label=label)
+    problems += check_county_codes(bases, counties, prefectures, label=label)
     problems += check_allowed(bases, "policy_section", sections, label=label, optional=True)
     problems += _capacity_problems(bases, label=label)
     return problems
@@ -279,7 +310,7 @@ def _national_problems(t: dict[str, pd.DataFrame], sections: set[str]) -> list[P
     return problems
 
 
-def _position_problems(raw: RawData) -> list[Problem]:
+def _position_problems(raw: RawData, *, only: tuple[str, ...] = POINT_COLUMNS) -> list[Problem]:
     """A point must lie in (or within its uncertainty of) the counties its record names.
 
     Checked in a metric CRS (UTM 48N) because it is a plausibility test with a tolerance;
@@ -289,14 +320,14 @@ def _position_problems(raw: RawData) -> list[Problem]:
     if counties.empty or counties.crs is None:
         return []
     metric = counties.drop_duplicates("adcode").set_index("adcode").geometry.to_crs(settings.LOCAL_METRIC_CRS)
+    prefectures = raw.boundaries.get("prefectures")
+    if prefectures is not None and not prefectures.empty and prefectures.crs is not None:
+        # a `prefecture`-precision record names its prefecture in `county_adcode` (see check_county_codes)
+        prefecture_polygons = prefectures.drop_duplicates("adcode").set_index("adcode").geometry
+        metric = pd.concat([metric, prefecture_polygons.to_crs(settings.LOCAL_METRIC_CRS)])
     to_metric = Transformer.from_crs(settings.STORAGE_CRS, settings.LOCAL_METRIC_CRS, always_xy=True)
     problems = []
-    for name, column in [
-        ("zones", "county_adcodes"),
-        ("deposits", "county_adcodes"),
-        ("projects", "county_adcode"),
-        ("recycling_bases", "county_adcode"),
-    ]:
+    for name, column in ((name, POINT_TABLES[name]) for name in only):
         frame = raw.tables[name]
         lon, _ = parse_numbers(frame, "lon", label=name)
         lat, _ = parse_numbers(frame, "lat", label=name)
@@ -323,15 +354,35 @@ def _position_problems(raw: RawData) -> list[Problem]:
                 gap_km = np.min([shapely.distance(p, points) for p in polygons], axis=0) / 1000
             far = gap_km > allowed_km[rows] + 0.05
             for i, gap in zip(rows[far], gap_km[far], strict=True):
-                found.append((int(i), Problem(
+                found.append((int(i), Problem.of(
                     settings.DATA_FILES[name],
-                    f"position is {gap:.1f} km outside its county {codes} (uncertainty {allowed_km[i]:g} km)",
+                    msg("position_outside_county", km=f"{gap:.1f}", codes=codes, radius=f"{allowed_km[i]:g}"),
                     row_number(int(i)),
                     "lon",
                     f"{lon.iat[int(i)]}, {lat.iat[int(i)]}",
                 )))
         problems += [problem for _, problem in sorted(found, key=lambda item: item[0])]
     return problems
+
+
+def check_county_codes(frame: pd.DataFrame, counties: set[str], prefectures: set[str], *, label: str) -> list[Problem]:
+    """`county_adcode` is one of `counties`; a `prefecture`-precision record may hold its prefecture's code instead.
+
+    A source that names only the prefecture-level city (贵阳, 安顺…) gives no county: such a record
+    says so with precision `prefecture` and the prefecture's adcode (data/README.md). Any other
+    precision must name a real county.
+    """
+    at_county = msg("value_not_allowed", valid=", ".join(sorted(counties)))
+    at_prefecture = msg("value_not_allowed", valid=", ".join(sorted(counties | prefectures)))
+    pairs = frame["position_precision"].astype(str) + "\x1f" + frame["county_adcode"].astype(str)
+
+    def check(pair: str) -> list[tuple[Message | str, str]]:
+        precision, code = pair.split("\x1f", 1)
+        if precision == schema.PositionPrecision.PREFECTURE:
+            return [] if code in counties or code in prefectures else [(at_prefecture, code)]
+        return [] if code in counties else [(at_county, code)]
+
+    return problems_by_value(pairs, check, label=label, column="county_adcode")
 
 
 def check_record_fields(frame: pd.DataFrame, *, label: str, section_ids: set[str]) -> list[Problem]:
@@ -349,16 +400,16 @@ def check_sources(frame: pd.DataFrame, *, label: str, section_ids: set[str], col
     The benchmark registry's source (`SYNTHETIC_SOURCE`) passes with one warning for the file.
     """
 
-    def check(raw: str) -> list[tuple[str, str]]:
-        found = []
+    def check(raw: str) -> list[tuple[Message | str, str]]:
+        found: list[tuple[Message | str, str]] = []
         for part in (p.strip() for p in raw.split(" ; ") if p.strip()):
             if URL_PATTERN.match(part) or SYNTHETIC_SOURCE.match(part):
                 continue
             if SECTION_PATTERN.match(part):
                 if section_ids and part not in section_ids:
-                    found.append(("policy section not in sections.csv", part))
+                    found.append((msg("source_section_unknown"), part))
                 continue
-            found.append(("source must be a URL or a policy section id such as II.(3)", part))
+            found.append((msg("source_not_citable"), part))
         return found
 
     problems = problems_by_value(frame[column], check, label=label, column=column)
@@ -366,8 +417,8 @@ def check_sources(frame: pd.DataFrame, *, label: str, section_ids: set[str], col
     synthetic = frame[column].isin(marked).to_numpy(dtype=bool)
     if synthetic.any():
         first = int(np.flatnonzero(synthetic)[0])
-        problems.append(Problem(
-            label, f"{int(synthetic.sum())} record(s) are synthetic benchmark data, not real projects",
+        problems.append(Problem.of(
+            label, msg("synthetic_records", n=int(synthetic.sum())),
             row_number(first), column, str(frame[column].iat[first]), severity="warning"))
     return problems
 
@@ -388,11 +439,11 @@ def check_points(frame: pd.DataFrame, *, label: str) -> list[Problem]:
     for i in np.flatnonzero(swapped | outside):
         where = f"{lon.iat[int(i)]}, {lat.iat[int(i)]}"
         if swapped[i]:
-            problems.append(Problem(label, "lon and lat look swapped", row_number(int(i)), "lon", where))
+            problems.append(Problem.of(label, msg("lonlat_look_swapped"), row_number(int(i)), "lon", where))
         else:
             problems.append(
-                Problem(
-                    label, f"position is outside Guizhou {settings.GUIZHOU_BOUNDS}", row_number(int(i)), "lon", where
+                Problem.of(
+                    label, msg("outside_guizhou_box", box=settings.GUIZHOU_BOUNDS), row_number(int(i)), "lon", where
                 )
             )
     return problems

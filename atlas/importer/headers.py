@@ -11,12 +11,16 @@ from typing import Final
 
 from atlas.core.cells import column_letter
 from atlas.core.errors import AtlasError, Problem
+from atlas.core.i18n_text import COLUMN_LABELS
+from atlas.core.messages import msg
 from atlas.core.schema import PROJECT_COLUMNS
 
 LONLAT: Final[str] = "lonlat"
 """Pseudo-column: one cell holding "lon, lat" (a 经纬度 / 坐标 column), split on import."""
 IGNORE: Final[str] = "ignore"
 """Mapping target that drops a column on purpose (no "unknown column" warning)."""
+PLACE: Final[str] = "place"
+"""Pseudo-column: where a project is, as a place name (建设地点: a county, a town, an address)."""
 
 SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "id": ("编号", "项目编号", "项目代码", "项目id", "记录编号", "code", "project id"),
@@ -34,8 +38,11 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "year": ("年份", "年度", "投产年份", "开工年份", "建成年份", "状态年份"),
     "zone_id": ("所属园区", "园区", "开发区", "所在园区", "所属开发区", "园区名称", "zone", "park",
                 "development zone"),
-    "county_adcode": ("县区", "所在县", "区县", "县（市、区）", "县(市、区)", "所在县区", "县市区", "所在地",
+    "county_adcode": ("县区", "所在县", "区县", "县（市、区）", "县(市、区)", "所在县区", "县市区", "县", "县（市）",
                       "行政区划代码", "县级行政区划代码", "区划代码", "adcode", "county", "county code"),
+    PLACE: ("建设地点", "项目地点", "项目建设地点", "建设地址", "项目地址", "所在地", "项目所在地", "地点", "地址",
+            "所在地区", "所在区域", "乡镇", "所在乡镇", "乡镇（街道）", "乡（镇）",
+            "location", "place", "address", "site"),
     "lon": ("经度", "东经", "lng", "long", "longitude", "x", "x坐标"),
     "lat": ("纬度", "北纬", "latitude", "y", "y坐标"),
     LONLAT: ("经纬度", "坐标", "位置坐标", "地理坐标", "lonlat", "lnglat", "coordinates", "lon/lat", "经度,纬度"),
@@ -77,8 +84,8 @@ def crs_hint(text: str) -> str | None:
 
 
 def _lookup() -> dict[str, str]:
-    from atlas.core.i18n import COLUMN_LABELS  # export labels: a file exported by the atlas imports back
-
+    """Header spelling → column: the columns' own names, the export labels (a file exported by the atlas
+    imports back) and `SYNONYMS`."""
     table: dict[str, str] = {}
     for column in PROJECT_COLUMNS:
         table[normalise_header(column)] = column
@@ -91,7 +98,7 @@ def _lookup() -> dict[str, str]:
 
 
 HEADER_LOOKUP: Final[dict[str, str]] = _lookup()
-MAP_TARGETS: Final[tuple[str, ...]] = (*PROJECT_COLUMNS, LONLAT, IGNORE)
+MAP_TARGETS: Final[tuple[str, ...]] = (*PROJECT_COLUMNS, LONLAT, PLACE, IGNORE)
 
 
 @dataclass(frozen=True)
@@ -106,10 +113,15 @@ class HeaderMap:
     crs_hints: dict[int, str] = field(default_factory=dict)
     unknown: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
+    index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Project column → cell index (the inverse of `targets`), looked up for every cell of every row."""
+
+    def __post_init__(self) -> None:
+        self.index.update({target: i for i, target in sorted(self.targets.items(), reverse=True)})
 
     def index_of(self, column: str) -> int | None:
         """Cell index read into `column`, or None when the file has no such column."""
-        return next((i for i, target in self.targets.items() if target == column), None)
+        return self.index.get(column)
 
 
 def check_column_map(column_map: Mapping[str, str] | None) -> dict[str, str]:
@@ -118,9 +130,7 @@ def check_column_map(column_map: Mapping[str, str] | None) -> dict[str, str]:
     for header, target in (column_map or {}).items():
         wanted = target.strip() or IGNORE
         if wanted not in MAP_TARGETS:
-            raise AtlasError(
-                f"mapping {header}={target}: unknown column {target!r}; valid: {', '.join(MAP_TARGETS)}"
-            )
+            raise AtlasError(msg("mapping_unknown_target", header=header, target=target, valid=", ".join(MAP_TARGETS)))
         checked[normalise_header(header) or header] = wanted
     return checked
 
@@ -174,8 +184,8 @@ def map_headers(header: Sequence[str], column_map: Mapping[str, str], *, filenam
             continue
         if target in used:
             first = names[used[target]]
-            problems.append(Problem(filename, f"also maps to {target}; only the first such column ({first}) is read",
-                                    row, names[-1], text, severity="warning"))
+            problems.append(Problem.of(filename, msg("header_repeated", target=target, first=first), row, names[-1],
+                                       text, severity="warning"))
             continue
         used[target] = i
         targets[i] = target
@@ -189,10 +199,11 @@ def map_headers(header: Sequence[str], column_map: Mapping[str, str], *, filenam
 def _unknown_problem(text: str, *, filename: str, row: int) -> Problem:
     key = normalise_header(text)
     close = difflib.get_close_matches(key, list(HEADER_LOOKUP), n=1, cutoff=0.6)
-    hint = f" (did you mean {HEADER_LOOKUP[close[0]]}?)" if close and HEADER_LOOKUP[close[0]] != IGNORE else ""
-    return Problem(
+    suggested = HEADER_LOOKUP[close[0]] if close else IGNORE
+    hint = msg("did_you_mean_column", column=suggested) if suggested != IGNORE else ""
+    return Problem.of(
         filename,
-        f"unknown column, not imported{hint}; map it with --map '{text}=<column>' or in the app's mapping step",
+        msg("header_unknown", hint=hint, text=text),
         row,
         text,
         text,

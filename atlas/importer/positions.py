@@ -9,13 +9,14 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from atlas.core import settings
+from atlas.core.messages import Message, listing, msg
 from atlas.core.model import Atlas
 from atlas.geo.datum import SourceCrs, to_wgs84
 
-CRS_NAMES: Final[dict[str, str]] = {
-    SourceCrs.WGS84: "WGS84 (GPS, OpenStreetMap, Tianditu)",
-    SourceCrs.GCJ02: "GCJ-02 (AMap/高德, Tencent/腾讯)",
-    SourceCrs.BD09: "BD-09 (Baidu/百度)",
+CRS_NAMES: Final[dict[str, Message]] = {
+    SourceCrs.WGS84: msg("crs_wgs84"),
+    SourceCrs.GCJ02: msg("crs_gcj02"),
+    SourceCrs.BD09: msg("crs_bd09"),
 }
 
 
@@ -40,14 +41,14 @@ class Places:
     def in_county(self, adcode: str, *, lon: float, lat: float) -> bool:
         """True when the point lies in (or on the edge of) county `adcode`."""
         polygon = self.by_code.get(adcode)
-        return polygon is not None and bool(shapely.intersects(polygon, shapely.Point(lon, lat)))
+        return polygon is not None and bool(shapely.intersects_xy(polygon, lon, lat))
 
     def in_province(self, *, lon: float, lat: float) -> bool:
         """True inside Guizhou's outline (or its lon/lat box when no outline is loaded)."""
         west, south, east, north = settings.GUIZHOU_BOUNDS
         if not (west <= lon <= east and south <= lat <= north):
             return False
-        return self.province is None or bool(shapely.intersects(self.province, shapely.Point(lon, lat)))
+        return self.province is None or bool(shapely.intersects_xy(self.province, lon, lat))
 
     def shown(self, adcode: str) -> str:
         """ "清镇市 (520181)" for messages."""
@@ -58,7 +59,11 @@ def build_places(atlas: Atlas) -> Places:
     """Polygons of `atlas` for `locate` (built once per import)."""
     counties = atlas.counties
     polygons = tuple(counties.geometry)
+    for polygon in polygons:
+        shapely.prepare(polygon)  # every imported point is tested against these: prepare once per import
     province = shapely.union_all(list(atlas.province.geometry)) if len(atlas.province) else None
+    if province is not None:
+        shapely.prepare(province)
     return Places(
         province=None if province is None or province.is_empty else province,
         adcodes=tuple(str(a) for a in counties["adcode"]),
@@ -76,9 +81,9 @@ class Located:
     lon: float | None
     lat: float | None
     county: str | None
-    errors: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
+    errors: tuple[Message, ...] = ()
+    warnings: tuple[Message, ...] = ()
+    notes: tuple[Message, ...] = ()
 
 
 def _in_box(lon: float, lat: float) -> bool:
@@ -100,33 +105,34 @@ def locate(places: Places, *, lon: float, lat: float, crs: SourceCrs, county: st
     county
         The adcode the row names, or None to take it from the point.
     """
-    warnings: list[str] = []
+    warnings: list[Message] = []
     if not _in_box(lon, lat) and _in_box(lat, lon):
         lon, lat = lat, lon
-        warnings.append(f"longitude and latitude were swapped (read as lon {lon!r}, lat {lat!r})")
+        warnings.append(msg("lonlat_swapped", lon=repr(lon), lat=repr(lat)))
     if abs(lon) > 180 or abs(lat) > 90:
         if abs(lon) > 1000 and abs(lat) > 1000:
-            return Located(None, None, county, errors=(
-                f"looks like projected coordinates in metres (x={lon:g}, y={lat:g}), not degrees: "
-                "give longitude/latitude in degrees",))
-        return Located(None, None, county, errors=(f"{lon:g}, {lat:g} is not a longitude/latitude in degrees",))
-    point = to_wgs84(lon=lon, lat=lat, source_crs=crs)
-    x, y = float(point.lon), float(point.lat)
+            return Located(None, None, county, errors=(msg("projected_metres", x=f"{lon:g}", y=f"{lat:g}"),))
+        return Located(None, None, county, errors=(msg("not_lonlat", lon=f"{lon:g}", lat=f"{lat:g}"),))
+    if crs == SourceCrs.WGS84:
+        x, y = float(lon), float(lat)
+    else:
+        point = to_wgs84(lon=lon, lat=lat, source_crs=crs)
+        x, y = float(point.lon), float(point.lat)
     if not places.in_province(lon=x, lat=y):
-        return Located(None, None, county, errors=(f"{x:.6f}, {y:.6f} (WGS84) is outside Guizhou",),
+        return Located(None, None, county, errors=(msg("outside_guizhou", lon=f"{x:.6f}", lat=f"{y:.6f}"),),
                        warnings=tuple(warnings))
-    notes: list[str] = []
+    notes: list[Message] = []
     if county is None:
         county = places.county_at(lon=x, lat=y)
         if county is None:
-            return Located(None, None, None, errors=("the point lies in no Guizhou county",))
-        notes.append(f"county taken from the position: {places.shown(county)}")
+            return Located(None, None, None, errors=(msg("in_no_county"),))
+        notes.append(msg("county_from_position", county=places.shown(county)))
     elif not places.in_county(county, lon=x, lat=y):
         warnings += _shift_hints(places, lon=lon, lat=lat, crs=crs, county=county)
     return Located(x, y, county, warnings=tuple(warnings), notes=tuple(notes))
 
 
-def _shift_hints(places: Places, *, lon: float, lat: float, crs: SourceCrs, county: str) -> list[str]:
+def _shift_hints(places: Places, *, lon: float, lat: float, crs: SourceCrs, county: str) -> list[Message]:
     """A point outside its county that falls inside it when read in another datum was likely copied from there."""
     others = []
     for other in SourceCrs:
@@ -135,9 +141,6 @@ def _shift_hints(places: Places, *, lon: float, lat: float, crs: SourceCrs, coun
             others.append(other)
     if not others:
         return []
-    datums = " or ".join(CRS_NAMES[o] for o in others)
-    flags = " or ".join(f"--crs {o.value}" for o in others)
-    return [
-        f"looks shifted: outside its county {places.shown(county)} as {crs.value}, but inside it if the "
-        f"coordinates are {datums}; if they were copied from such a map, import with {flags}"
-    ]
+    datums = listing((CRS_NAMES[o] for o in others), alternatives=True)
+    flags = listing((f"--crs {o.value}" for o in others), alternatives=True)
+    return [msg("looks_shifted", county=places.shown(county), crs=crs.value, datums=datums, flags=flags)]

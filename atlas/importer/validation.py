@@ -12,7 +12,7 @@ from atlas.core.model import Atlas, RawData
 from atlas.core.schema import PROJECT_COLUMNS
 from atlas.data.load import TABLE_COLUMNS
 from atlas.data.tables import FIRST_DATA_ROW
-from atlas.data.validate import validate_raw_data
+from atlas.data.validate import validate_projects_table
 
 
 def _ids_only(ids: pd.Series, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -46,7 +46,7 @@ def validation_problems(records: Sequence[dict[str, str]], atlas: Atlas) -> dict
     )
     label = settings.DATA_FILES["projects"]
     found: dict[int, list[Problem]] = {}
-    for problem in validate_raw_data(raw):
+    for problem in validate_projects_table(raw):
         if problem.file == label and problem.row is not None and problem.severity == "error":
             found.setdefault(problem.row - FIRST_DATA_ROW, []).append(problem)
     return found

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
+from atlas.core.messages import Message, listing, msg
 from atlas.core.model import Atlas
 from atlas.core.schema import LABELS, PositionPrecision, ProjectStatus
 
@@ -39,6 +40,7 @@ PRECISION_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     PositionPrecision.ZONE: ("园区",),
     PositionPrecision.TOWN: ("乡镇", "镇"),
     PositionPrecision.COUNTY: ("县域", "县", "县级"),
+    PositionPrecision.PREFECTURE: ("市州", "地级", "市级", "市州级"),
     PositionPrecision.REGION: ("区域",),
 }
 PLACE_SUFFIXES: Final[tuple[str, ...]] = (
@@ -121,15 +123,12 @@ class Vocabulary:
                 ids.append(self.keys[key])
         return ids[:n]
 
-    def unknown_message(self, text: str, *, list_all: bool = True) -> str:
+    def unknown_message(self, text: str, *, list_all: bool = True) -> Message:
         """ "unknown stage (did you mean …?); valid: …" for a value that does not resolve."""
         hints = self.suggest(text)
-        message = f"unknown {self.column}"
-        if hints:
-            message += " (did you mean " + " or ".join(self.shown[h] for h in hints) + "?)"
-        if list_all and len(self.shown) <= 12:
-            message += "; valid: " + ", ".join(self.shown.values())
-        return message
+        hint = msg("did_you_mean", hints=listing((self.shown[h] for h in hints), alternatives=True)) if hints else ""
+        valid = msg("valid_values", valid=listing(self.shown.values())) if list_all and len(self.shown) <= 12 else ""
+        return msg("unknown_value", what=msg("what_" + self.column.replace(" ", "_")), hint=hint, valid=valid)
 
 
 def _vocabulary(column: str, entries: Iterable[tuple[str, Iterable[str]]], shown: dict[str, str]) -> Vocabulary:

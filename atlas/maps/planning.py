@@ -76,7 +76,11 @@ class FitOnAdd(MacroElement):
 
 def gap_zone_group(atlas: Atlas, long: pd.DataFrame, cluster_type: str, *, lang: Lang) -> folium.FeatureGroup:
     """Each zone as a disc: red with its gap count when the cluster is assigned and has gaps, green
-    when assigned and every stage is covered, grey when the policy does not assign the cluster."""
+    when assigned and every stage is covered, grey when the policy does not assign the cluster.
+
+    Only assigned cells count as gaps; a grey zone's tooltip says how many stages have projects
+    anyway ("present, not assigned"), so a plant outside the plan is neither hidden nor read as a fill.
+    """
     counts = {str(r["zone"]): r for r in records(gap_counts_by_zone(long, cluster_type))}
     rows = long[long["cluster_type"] == cluster_type]
     group = folium.FeatureGroup(name=esc(t("gaps_map", lang)), atlas_layer="gaps")
@@ -87,11 +91,13 @@ def gap_zone_group(atlas: Atlas, long: pd.DataFrame, cluster_type: str, *, lang:
         count = counts[zone_id]
         gaps, stages, assigned = int(count["gaps"]), int(count["stages"]), bool(count["assigned"])
         colour = NOT_ASSIGNED_COLOUR if not assigned else (GAP_COLOUR if gaps else COVERED_COLOUR)
-        missing = rows[(rows["zone"] == zone_id) & (rows["state"] == "assigned-empty")][f"stage_name_{lang}"]
-        lines = [
-            t("gap_zone_tooltip", lang, gaps=gaps, stages=stages) if assigned else t("gap_zone_not_assigned", lang)
-        ]
-        lines += [f"— {name}" for name in missing]
+        if assigned:
+            missing = rows[(rows["zone"] == zone_id) & (rows["state"] == "assigned-empty")][f"stage_name_{lang}"]
+            lines = [t("gap_zone_tooltip", lang, gaps=gaps, stages=stages)] + [f"— {name}" for name in missing]
+        else:
+            lines = [t("gap_zone_not_assigned", lang)]
+            if int(count["covered"]):
+                lines.append(t("gap_zone_present", lang, stages=int(count["covered"])))
         text = str(gaps) if assigned and gaps else ""
         icon = folium.DivIcon(
             html=(

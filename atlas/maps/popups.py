@@ -26,7 +26,8 @@ UI_LABELS: Final[dict[str, tuple[str, str]]] = {
     "no_cluster": ("无集群归属", "no cluster"),
     "exact_symbol": ("实心：精确位置", "solid: exact site"),
     "approx_symbol": (
-        "空心虚线：近似位置（园区/乡镇/县/区域）", "hollow, dashed: approximate (zone, town, county, region)"
+        "空心虚线：近似位置（园区/乡镇/县/市州/区域）",
+        "hollow, dashed: approximate (zone, town, county, prefecture, region)",
     ),
     "ring_symbol": ("虚线圆：位置误差范围", "dashed circle: uncertainty radius"),
     "area_symbol": ("虚线区域：多县资源区", "dashed area: multi-county resource area"),

@@ -32,8 +32,8 @@ from atlas.registry.store import (
     PROJECTS_LABEL,
     RegistryConflict,
     RegistryVersion,
+    csv_payload,
     projects_from_csv_bytes,
-    projects_to_csv_bytes,
     validate_projects,
 )
 
@@ -46,7 +46,7 @@ _ENTRY_NAME = re.compile(r"^(?P<seq>\d{6,})_(?P<stamp>\d{8}T\d{6}Z)_(?P<version>
 UNRECORDED_MESSAGE: Final[str] = "version found on disk (not saved through the atlas)"
 
 
-def version_of(data: bytes) -> str:
+def version_of(data: bytes | bytearray) -> str:
     """The version token of registry bytes: 16 hex digits of their SHA-256 ("0" for no file)."""
     return hashlib.sha256(data).hexdigest()[:16]
 
@@ -118,7 +118,10 @@ class FileStore:
 
     def save(self, projects: pd.DataFrame, *, base_version: str, author: str, message: str) -> str:
         """Validate, lock, check `base_version`, record history, replace the file; return the new version."""
-        payload = projects_to_csv_bytes(validate_projects(projects, self.data_dir))
+        frame = validate_projects(projects, self.data_dir)
+        rows = len(frame)
+        payload = csv_payload(frame)
+        del frame
         new_version = version_of(payload)
         try:
             with self._locked():
@@ -136,7 +139,7 @@ class FileStore:
                 if data is not None and not recorded and new_version != current:
                     self._write_entry(next_seq, data, self._unrecorded(data))
                     next_seq += 1
-                meta = RegistryVersion(new_version, utc_now(), author, message, _row_count(payload))
+                meta = RegistryVersion(new_version, utc_now(), author, message, rows)
                 self._write_entry(next_seq, payload, meta)
                 write_atomically(self.path, payload)
         except OSError as exc:
@@ -191,7 +194,7 @@ class FileStore:
             return RegistryVersion(EMPTY_VERSION, "", "", "the registry file is missing", 0)
         return self._unrecorded(data)
 
-    def _write_entry(self, seq: int, data: bytes, meta: RegistryVersion) -> None:
+    def _write_entry(self, seq: int, data: bytes | bytearray, meta: RegistryVersion) -> None:
         """Snapshot first, metadata second: metadata present means the entry is whole."""
         self.history_dir.mkdir(parents=True, exist_ok=True)
         stamp = meta.saved_at.replace("-", "").replace(":", "")
@@ -235,7 +238,7 @@ class FileStore:
             os.close(fd)  # closing the descriptor releases the lock, also when the process dies
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes | bytearray) -> None:
     """Replace `path` with `data` so that a crash leaves the old or the new file, never a mix.
 
     Temp file in the same folder, flush + fsync, ``os.replace``, then fsync of the folder so the

@@ -22,6 +22,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from atlas.core import schema, settings
 from atlas.core.errors import AtlasError
+from atlas.core.messages import msg
 from atlas.registry.db_schema import applied_migrations, pending_migrations
 from atlas.registry.store import RegistryConflict, RegistryVersion, normalise_projects, validate_projects
 
@@ -191,7 +192,7 @@ def _check_row_versions(
         raise RegistryConflict(
             base_version=base,
             current=_describe(conn, head),
-            reason=f"rows {', '.join(changed[:10])} were written outside the atlas after version {head}",
+            reason=msg("conflict_outside", rows=", ".join(changed[:10]), head=head),
         )
 
 

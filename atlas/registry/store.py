@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
 
+import numpy as np
 import pandas as pd
 
 from atlas.core import schema, settings
 from atlas.core.errors import AtlasError, DataValidationError, Problem, raise_if_any
+from atlas.core.messages import Message, msg
 from atlas.data.load import read_raw_data
+from atlas.data.tables import SHARED_TEXT_MIN_ROWS
 from atlas.data.validate import validate_raw_data
 
 PROJECTS_LABEL: Final[str] = settings.DATA_FILES["projects"]
@@ -28,6 +31,9 @@ EMPTY_VERSION: Final[str] = "0"
 """Version token of a registry that has never been saved (no file, or an empty database)."""
 
 CHANGE_COLUMNS: Final[tuple[str, ...]] = ("id", "change", "columns")
+CSV_SLICE_ROWS: Final[int] = 50_000
+ARROW_TEXT_MIN_ROWS: Final[int] = SHARED_TEXT_MIN_ROWS
+"""A registry this big keeps Arrow-backed text columns as they are (small ones become Python strings)."""
 
 
 @dataclass(frozen=True)
@@ -44,17 +50,14 @@ class RegistryVersion:
 class RegistryConflict(AtlasError):
     """Someone saved since you read: the message names both versions, who saved the newer one and when."""
 
-    def __init__(self, *, base_version: str, current: RegistryVersion, reason: str = "") -> None:
+    def __init__(self, *, base_version: str, current: RegistryVersion, reason: str | Message = "") -> None:
         self.base_version = base_version
         self.current = current
-        who = current.author or "an unknown author"
-        when = f" at {current.saved_at}" if current.saved_at else ""
-        why = f" ({current.message!r})" if current.message else ""
-        what = reason or f"you started from version {base_version}, but it is now version {current.version}"
-        super().__init__(
-            f"the project registry changed since you read it: {what}, saved by {who}{when}{why}. "
-            "Nothing was written: reload, re-apply your edit and save again."
-        )
+        who = current.author or msg("unknown_author")
+        when = msg("conflict_when", when=current.saved_at) if current.saved_at else ""
+        why = msg("conflict_why", why=current.message) if current.message else ""
+        what = reason or msg("conflict_versions", base=base_version, current=current.version)
+        super().__init__(msg("registry_conflict", what=what, who=who, when=when, why=why))
 
 
 class RegistryStore(Protocol):
@@ -117,8 +120,25 @@ def normalise_projects(projects: pd.DataFrame) -> tuple[pd.DataFrame, list[Probl
     if len(set(names)) != len(names):
         return pd.DataFrame(columns=expected, dtype=object), problems
     blank = [""] * len(projects)
-    cells = {c: [_cell_text(v) for v in projects[c]] if c in names else blank for c in expected}
-    return pd.DataFrame(cells, columns=expected, dtype=object), problems
+    cells = {c: _column_text(projects[c]) if c in names else blank for c in expected}
+    # Text columns stay as they came: Arrow-backed (a big import) or Python strings (everything else).
+    # An explicit dtype per column: pandas would otherwise infer (and copy) object text into Arrow strings.
+    columns = {c: pd.Series(v, dtype=v.dtype if isinstance(v, pd.api.extensions.ExtensionArray) else object)
+               for c, v in cells.items()}
+    return pd.DataFrame(columns, columns=expected), problems
+
+
+def _column_text(values: pd.Series) -> list[str] | np.ndarray | pd.api.extensions.ExtensionArray:
+    """`_cell_text` of every cell; a column of plain strings (a registry read or imported) in one pass.
+
+    An Arrow-backed text column (a big import) stays in Arrow: a million rows never become Python strings.
+    """
+    if isinstance(values.dtype, pd.StringDtype) and len(values) >= ARROW_TEXT_MIN_ROWS and not values.isna().any():
+        stripped = values.str.strip()
+        return values.array if stripped.equals(values) else stripped.array  # usually stripped already
+    if all(type(v) is str for v in values):
+        return values.astype(object).str.strip().to_numpy(dtype=object)
+    return [_cell_text(v) for v in values]
 
 
 def validate_projects(projects: pd.DataFrame, data_dir: Path) -> pd.DataFrame:
@@ -133,11 +153,26 @@ def validate_projects(projects: pd.DataFrame, data_dir: Path) -> pd.DataFrame:
     return frame
 
 
-def projects_to_csv_bytes(projects: pd.DataFrame) -> bytes:
-    """The registry file's bytes: UTF-8, no BOM, "\\n" line ends, like the shipped file."""
-    frame, problems = normalise_projects(projects)
-    raise_if_any(problems)
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+def projects_to_csv_bytes(projects: pd.DataFrame, *, normalised: bool = False) -> bytes:
+    """The registry file's bytes: UTF-8, no BOM, "\\n" line ends, like the shipped file.
+
+    `normalised` says `projects` comes from `normalise_projects`/`validate_projects` already. Written in
+    slices, so a million-row registry never exists as one Python string.
+    """
+    frame = projects
+    if not normalised:
+        frame, problems = normalise_projects(projects)
+        raise_if_any(problems)
+    return bytes(csv_payload(frame))
+
+
+def csv_payload(frame: pd.DataFrame) -> bytearray:
+    """`projects_to_csv_bytes` of a normalised table, grown in place (no second copy of a big registry)."""
+    out = bytearray(",".join(frame.columns).encode("utf-8") + b"\n")
+    for start in range(0, len(frame), CSV_SLICE_ROWS):
+        part = frame.iloc[start : start + CSV_SLICE_ROWS]
+        out += part.to_csv(index=False, header=False, lineterminator="\n").encode("utf-8")
+    return out
 
 
 def projects_from_csv_bytes(data: bytes, *, label: str = PROJECTS_LABEL) -> pd.DataFrame:

@@ -55,7 +55,11 @@ def layer_to_bytes(frame: pd.DataFrame, fmt: LayerFormat, *, layer_name: str = "
 
 
 def profile_tables(profile: ZoneProfile, lang: Lang) -> dict[str, pd.DataFrame]:
-    """The zone profile as named, localised tables (the XLSX sheets / CSV blocks)."""
+    """The zone profile as named, localised tables (the XLSX sheets / CSV blocks).
+
+    The host county's projects of unstated zone get their own table right after the zone's projects
+    (present even when empty, so every profile has the same sheets).
+    """
     zone = profile.zone
     fields = [
         "id",
@@ -86,6 +90,7 @@ def profile_tables(profile: ZoneProfile, lang: Lang) -> dict[str, pd.DataFrame]:
             profile.chain.drop(columns=["zone_id", "stage"]), lang, value_columns=("state",)
         ),
         t("projects", lang): localise_frame(profile.projects, lang),
+        t("county_unstated_title", lang): localise_frame(profile.county_unstated, lang),
         f"{t('nearby_deposits', lang)} ({near})": localise_frame(profile.nearby_deposits, lang),
         f"{t('nearby_recycling_bases', lang)} ({near})": localise_frame(profile.nearby_recycling_bases, lang),
         t("sources", lang): localise_frame(profile.sources, lang),
@@ -93,7 +98,11 @@ def profile_tables(profile: ZoneProfile, lang: Lang) -> dict[str, pd.DataFrame]:
 
 
 def profile_to_bytes(profile: ZoneProfile, fmt: ProfileFormat, *, lang: Lang) -> bytes:
-    """A zone profile as one file: XLSX (a sheet per table), CSV (stacked tables), GeoJSON, GeoPackage."""
+    """A zone profile as one file: XLSX (a sheet per table), CSV (stacked tables), GeoJSON, GeoPackage.
+
+    In GeoJSON every feature's `layer` says what it is: `projects` (the zone's own) or
+    `projects_county_unstated` (in the host county, zone not stated); GeoPackage has a layer of each.
+    """
     if fmt == "xlsx":
         return tables_to_xlsx_bytes(profile_tables(profile, lang))
     if fmt == "csv":
@@ -130,6 +139,7 @@ def _profile_layers(profile: ZoneProfile) -> dict[str, gpd.GeoDataFrame]:
     layers = {
         "zone": zone,
         "projects": profile.projects,
+        "projects_county_unstated": profile.county_unstated,
         "deposits": profile.nearby_deposits,
         "recycling_bases": profile.nearby_recycling_bases,
     }

@@ -8,7 +8,10 @@ from typing import Final, Literal
 
 import pandas as pd
 
+from atlas.core.i18n import localise_frame
+from atlas.core.messages import msg
 from atlas.core.safe import neutralise_formula, neutralise_frame
+from atlas.core.schema import Lang
 from atlas.importer.project_list import ImportResult
 from atlas.reports.export import CSV_ENCODING, CSV_LINE_END, tables_to_xlsx_bytes
 
@@ -18,9 +21,12 @@ PROBLEM_COLUMNS: Final[tuple[str, ...]] = ("row", "column", "value", "severity",
 SEVERITY_ORDER: Final[dict[str, int]] = {"error": 0, "warning": 1, "info": 2}
 
 
-def problems_frame(result: ImportResult) -> pd.DataFrame:
-    """Every problem as a table: file-level ones first, then by row; errors before warnings within a row."""
-    records = [{c: getattr(p, c) for c in PROBLEM_COLUMNS} for p in result.problems]
+def problems_frame(result: ImportResult, lang: Lang = "en") -> pd.DataFrame:
+    """Every problem as a table: file-level ones first, then by row; errors before warnings within a row.
+
+    Messages are in `lang`; the column names stay the ids (`localise_frame` labels them for people).
+    """
+    records = [{c: p.text(lang) if c == "message" else getattr(p, c) for c in PROBLEM_COLUMNS} for p in result.problems]
     frame = pd.DataFrame(records, columns=list(PROBLEM_COLUMNS), dtype=object)
     if frame.empty:
         return frame
@@ -43,9 +49,17 @@ def rejected_to_bytes(result: ImportResult, fmt: ReportFormat) -> bytes:
     raise ValueError(f"unknown report format {fmt!r}; valid: {', '.join(REPORT_FORMATS)}")
 
 
-def report_to_bytes(result: ImportResult, fmt: ReportFormat) -> bytes:
-    """The whole report: every problem, then the rejected rows (XLSX: two sheets; CSV: one under the other)."""
-    tables = {"problems": problems_frame(result), "rejected": result.rejected}
+def report_to_bytes(result: ImportResult, fmt: ReportFormat, *, lang: Lang = "en") -> bytes:
+    """The whole report: every problem, then the rejected rows (XLSX: two sheets; CSV: one under the other).
+
+    Problem messages, severities and the problem table's headers are in `lang`; the rejected rows keep
+    the file's own headers and cells, so they can be fixed and imported again.
+    """
+    problems = problems_frame(result, lang)
+    problems = problems.assign(severity=problems["severity"].map(lambda s: msg(f"severity_{s}").text(lang)))
+    shown = localise_frame(problems, lang) if lang == "zh" else problems  # English keeps the ids as headers
+    names = ("problems", "rejected") if lang == "en" else ("问题", "退回的行")
+    tables = {names[0]: shown, names[1]: result.rejected}
     if fmt == "xlsx":
         return tables_to_xlsx_bytes(tables)
     if fmt != "csv":

@@ -43,6 +43,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
 PRECISION_TEXT: Final[dict[str, tuple[str, str]]] = {
     "exact": ("实测厂址", "surveyed site"), "zone": ("园区位置点", "a point on the zone"),
     "town": ("乡镇点位", "town point"), "county": ("县域质心", "county centroid"),
+    "prefecture": ("市州质心", "prefecture centroid"),
     "region": ("多县区域质心", "centroid of a multi-county area"),
 }
 QUANTITY_TEXT: Final[dict[str, tuple[str, str]]] = {
@@ -52,8 +53,10 @@ QUANTITY_TEXT: Final[dict[str, tuple[str, str]]] = {
 STATE_COLOURS: Final[dict[str, tuple[str, str]]] = {
     "operating": ("#1a9850", "#ffffff"), "building": ("#f29b38", "#222222"), "planned": ("#9ecae1", "#222222"),
     "assigned-empty": ("#f2f2f2", "#b2182b"), "not-assigned": ("#ffffff", "#777777"),
+    "present-not-assigned": ("#ffffff", "#08519c"),
 }
-"""(fill, text) per chain-coverage state: green operating, orange building, blue planned, red-text gap."""
+"""(fill, text) per chain-coverage state: green operating, orange building, blue planned, red-text gap; a profile
+lists only its assigned clusters, so "present, not assigned" (blue text) is there for completeness."""
 
 
 def report_text(key: str, lang: Lang, **values: object) -> str:
@@ -106,6 +109,8 @@ class ReportContent:
     chain: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]
     """(cluster, ((stage, state key, state label), …)) in chain order."""
     projects: Listing
+    county_unstated: Listing
+    """Projects in the zone's host county whose zone is not stated: shown apart, never as the zone's."""
     deposits: Listing
     bases: Listing
     sources: tuple[tuple[str, str | None], ...]
@@ -145,9 +150,19 @@ def _chain_rows(profile: ZoneProfile, stages: dict[str, str], lang: Lang) -> tup
         for cluster, rows in profile.chain.groupby("cluster_type", sort=False))
 
 
+def _project_listing(frame: pd.DataFrame, stages: dict[str, str], lang: Lang, limit: int) -> Listing:
+    """Projects as (name, stage, status, capacity) rows."""
+    name, status = column_label("name", lang), column_label("status", lang)
+    return _listing(
+        frame, (name, column_label("stage", lang), status, column_label("capacity", lang)),
+        lambda r: (_name(r, lang), stages.get(str(r["stage"]), _cell(r["stage"])), label(_cell(r["status"]), lang),
+                   f"{_cell(r['capacity'])} {_cell(r['capacity_unit'])}".strip() or "—"), limit)
+
+
 def _listings(profile: ZoneProfile, stages: dict[str, str], lang: Lang, *, limit_projects: int,
-              limit_nearby: int) -> tuple[Listing, Listing, Listing]:
-    """Projects (name, stage, status, capacity) and the nearby deposits and bases with distance ± uncertainty."""
+              limit_nearby: int) -> tuple[Listing, Listing, Listing, Listing]:
+    """The zone's projects, the host county's of unstated zone, and the nearby deposits and bases with
+    distance ± uncertainty."""
     def distance(r: Any) -> str:
         return f"{round(float(r['distance_km']))} ± {round(float(r['distance_uncertainty_km']))} km"
 
@@ -156,15 +171,13 @@ def _listings(profile: ZoneProfile, stages: dict[str, str], lang: Lang, *, limit
         return f"{_cell(r['quantity_mt'])} Mt {kind}".strip() if _cell(r["quantity_mt"]) else "—"
 
     name, status = column_label("name", lang), column_label("status", lang)
-    projects = _listing(
-        profile.projects, (name, column_label("stage", lang), status, column_label("capacity", lang)),
-        lambda r: (_name(r, lang), stages.get(str(r["stage"]), _cell(r["stage"])), label(_cell(r["status"]), lang),
-                   f"{_cell(r['capacity'])} {_cell(r['capacity_unit'])}".strip() or "—"), limit_projects)
+    projects = _project_listing(profile.projects, stages, lang, limit_projects)
+    unstated = _project_listing(profile.county_unstated, stages, lang, limit_projects)
     deposits = _listing(profile.nearby_deposits, (name, report_text("quantity", lang), report_text("distance", lang)),
                         lambda r: (_name(r, lang), tonnage(r), distance(r)), limit_nearby)
     bases = _listing(profile.nearby_recycling_bases, (name, status, report_text("distance", lang)),
                      lambda r: (_name(r, lang), label(_cell(r["status"]), lang), distance(r)), limit_nearby)
-    return projects, deposits, bases
+    return projects, unstated, deposits, bases
 
 
 def report_content(atlas: Atlas, profile: ZoneProfile, *, lang: Lang, today: date | None = None,
@@ -179,9 +192,12 @@ def report_content(atlas: Atlas, profile: ZoneProfile, *, lang: Lang, today: dat
     figures = tuple((_within(t(k, lang), profile.nearby_km, lang) if k.startswith("nearby") else t(k, lang),
                      _cell(v) or "—") for k, v in profile.key_figures.items())
     stages = {str(k): str(v) for k, v in zip(atlas.stages["id"], atlas.stages[f"name_{lang}"], strict=True)}
-    projects, deposits, bases = _listings(profile, stages, lang, limit_projects=max_projects, limit_nearby=max_nearby)
+    projects, unstated, deposits, bases = _listings(profile, stages, lang, limit_projects=max_projects,
+                                                    limit_nearby=max_nearby)
     sources = _sources(atlas, profile, lang)
     headings = {k: t(k, lang) for k in ("key_figures", "roles", "chain", "projects", "sources")}
+    headings["county_unstated"] = t("county_unstated_title", lang)
+    headings["county_unstated_note"] = t("county_unstated_note", lang)
     for key in ("nearby_deposits", "nearby_recycling_bases"):
         headings[key] = _within(t(key, lang), profile.nearby_km, lang)
     footer = report_text("footer", lang, generated=t("generated", lang), today=(today or date.today()).isoformat(),
@@ -189,9 +205,9 @@ def report_content(atlas: Atlas, profile: ZoneProfile, *, lang: Lang, today: dat
     return ReportContent(
         lang=lang, title=_name(zone, lang), subtitle=_cell(zone.get(f"name_{other}")), position=position,
         position_note=_cell(zone.get(f"position_note_{lang}")), figures=figures, roles=_role_rows(profile, lang),
-        chain=_chain_rows(profile, stages, lang), projects=projects, deposits=deposits, bases=bases,
-        sources=tuple(sources[:max_sources]), sources_more=max(0, len(sources) - max_sources), footer=footer,
-        headings=headings,
+        chain=_chain_rows(profile, stages, lang), projects=projects, county_unstated=unstated, deposits=deposits,
+        bases=bases, sources=tuple(sources[:max_sources]), sources_more=max(0, len(sources) - max_sources),
+        footer=footer, headings=headings,
     )
 
 
@@ -265,6 +281,9 @@ def zone_profile_html(atlas: Atlas, profile: ZoneProfile, *, lang: Lang, today: 
     if c.sources_more:
         sources += f"<li>{escape(report_text('more', lang, n=c.sources_more))}</li>"
     none = f'<p class="small">{escape(report_text("none", lang))}</p>'
+    unstated = (f'<section><h2>{escape(c.headings["county_unstated"])}</h2>'
+                f'<p class="small">{escape(c.headings["county_unstated_note"])}</p>'
+                f'{_html_table(c.county_unstated, lang)}</section>') if c.county_unstated.rows else ""
     return f"""<!DOCTYPE html>
 <html lang="{'zh-Hans' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -277,6 +296,7 @@ def zone_profile_html(atlas: Atlas, profile: ZoneProfile, *, lang: Lang, today: 
 <h2>{escape(c.headings["chain"])}</h2>{f"<table>{chain}</table>" if c.chain else none}</div></div>
 <section><h2>{escape(c.headings["roles"])}</h2>{roles or none}</section>
 <section><h2>{escape(c.headings["projects"])}</h2>{_html_table(c.projects, lang) if c.projects.rows else none}</section>
+{unstated}
 <div class="pair">{_html_nearby(c.headings["nearby_deposits"], c.deposits, profile.nearby_km, lang)}
 {_html_nearby(c.headings["nearby_recycling_bases"], c.bases, profile.nearby_km, lang)}</div>
 <section><h2>{escape(c.headings["sources"])}</h2><ul class="sources">{sources}</ul></section>

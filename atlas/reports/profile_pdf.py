@@ -218,14 +218,20 @@ def _pdf_map(sheet: _Sheet, atlas: Atlas, profile: ZoneProfile, lang: Lang, *, t
 
 
 def _pdf_body(sheet: _Sheet, c: ReportContent, *, nearby_km: float) -> None:
-    """Roles, projects, nearby items side by side, as many sources as fit, footer: as dense as needed for one page."""
+    """Roles, projects (the zone's, then the host county's of unstated zone, if any), nearby items side by side,
+    as many sources as fit, footer: as dense as needed for one page."""
     lang, footer_y, half = c.lang, PAGE_H - MARGIN_Y - 3.4, (CONTENT_W - 4) / 2
     sheet.font(7.8)
+    note = sheet.wrap(c.headings["county_unstated_note"], CONTENT_W, 2) if c.county_unstated.rows else []
     for lines, n_projects, n_nearby in DENSITIES:
         summaries = [sheet.wrap(text, CONTENT_W - 4, lines) if lines else [] for _, text in c.roles]
         projects, deposits, bases = _cut(c.projects, n_projects), _cut(c.deposits, n_nearby), _cut(c.bases, n_nearby)
+        unstated = _cut(c.county_unstated, n_projects)
         rows = sum(1 + len(s) for s in summaries) + _lines(projects) + max(_lines(deposits), _lines(bases))
-        if sheet.pdf.get_y() + 4 * HEAD + rows * LINE + 6 * SOURCE_LINE <= footer_y:
+        heads = 4
+        if unstated.rows:
+            rows, heads = rows + len(note) + _lines(unstated), heads + 1
+        if sheet.pdf.get_y() + heads * HEAD + rows * LINE + 6 * SOURCE_LINE <= footer_y:
             break
     sheet.heading(c.headings["roles"], x=MARGIN_X, width=CONTENT_W)
     for (head, _), summary in zip(c.roles, summaries, strict=True):
@@ -237,6 +243,13 @@ def _pdf_body(sheet: _Sheet, c: ReportContent, *, nearby_km: float) -> None:
     sheet.heading(c.headings["projects"], x=MARGIN_X, width=CONTENT_W)
     sheet.table(projects, (82, 46, 28, CONTENT_W - 156), x=MARGIN_X, lang=lang) if projects.rows else \
         sheet.row((report_text("none", lang),), (CONTENT_W,), x=MARGIN_X)
+    if unstated.rows:
+        sheet.heading(c.headings["county_unstated"], x=MARGIN_X, width=CONTENT_W)
+        sheet.font(7.8)
+        for line in note:
+            sheet.row((line,), (CONTENT_W,), x=MARGIN_X)
+        sheet.font(8)
+        sheet.table(unstated, (82, 46, 28, CONTENT_W - 156), x=MARGIN_X, lang=lang)
     top, bottoms = sheet.pdf.get_y(), []
     for i, (key, listing) in enumerate((("nearby_deposits", deposits), ("nearby_recycling_bases", bases))):
         x = MARGIN_X + i * (half + 4)

@@ -135,7 +135,7 @@ def store(backend: str, tiny_data_dir: Path, request: pytest.FixtureRequest) -> 
 
 @pytest.fixture
 def use_store(monkeypatch: pytest.MonkeyPatch, store: RegistryStore) -> RegistryStore:
-    """`store`, with ATLAS_DATABASE_URL set for the database backend so `load_atlas` reads it too."""
+    """`store`, with ATLAS_DATABASE_URL set for the database backend so `open_atlas` reads it too."""
     if isinstance(store, PostgisStore):
         monkeypatch.setenv("ATLAS_DATABASE_URL", store.url)
     else:

@@ -1,32 +1,26 @@
-"""`atlas db init|migrate|load`, run as a user would (subprocess), on a throw-away database."""
+"""`atlas db init|migrate|load` as a user runs it (in-process, `tests.cli_runner`; a bad action in a real
+process), on a throw-away database."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 
 from atlas.core import settings
 from atlas.registry.db_schema import shipped_migrations
+from tests.cli_runner import CliResult, run_atlas, run_atlas_process
 from tests.storage.test_store_postgis import CLOSED_PORT_URL
 
 
-def atlas(*args: str, url: str | None, data_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("ATLAS_DATABASE_URL", "ATLAS_DATA_DIR")}
-    if url is not None:
-        env["ATLAS_DATABASE_URL"] = url
-    if data_dir is not None:
-        env["ATLAS_DATA_DIR"] = str(data_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "atlas", *args], capture_output=True, text=True, env=env, timeout=180, check=False
-    )
+def atlas(*args: str, url: str | None, data_dir: Path | None = None, process: bool = False) -> CliResult:
+    """`atlas ARGS` with exactly this database URL and data folder (unset when None), in-process unless `process`."""
+    run = run_atlas_process if process else run_atlas
+    return run(*args, env={"ATLAS_DATABASE_URL": url, "ATLAS_DATA_DIR": None if data_dir is None else str(data_dir)})
 
 
-def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+def one_error_line(result: CliResult) -> str:
     assert result.returncode == 2, result
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -100,5 +94,6 @@ def test_an_unreachable_database_is_one_clear_line_for_db_and_for_other_commands
 
 
 def test_a_bad_db_action_is_one_line_with_exit_2():
-    line = one_error_line(atlas("db", "drop", url=None))
+    # a real process: argparse's exit status and message as the shell sees them
+    line = one_error_line(atlas("db", "drop", url=None, process=True))
     assert "invalid choice" in line

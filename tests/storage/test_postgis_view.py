@@ -8,10 +8,10 @@ import psycopg
 import pytest
 
 from atlas.analysis.query import Filters, filter_projects
-from atlas.data.load import load_atlas
 from atlas.maps.postgis_view import viewport_bins, viewport_count, viewport_points, where_clause
 from atlas.maps.scale import MapView, bin_points, in_view
 from atlas.registry.postgis import PostgisStore
+from atlas.registry.startup import open_atlas
 from tests.storage.conftest import tiny_projects
 
 N_COPIES = 60
@@ -51,7 +51,7 @@ def database(monkeypatch, registry_url, tiny_data_dir) -> PostgisStore:
 
 def in_memory(tiny_data_dir, filters: Filters, view: MapView) -> pd.DataFrame:
     """The app's way: load the registry, filter it, keep what `in_view` keeps."""
-    projects = filter_projects(load_atlas(tiny_data_dir), filters)
+    projects = filter_projects(open_atlas(tiny_data_dir), filters)
     lon, lat = projects["lon"].to_numpy(dtype=float), projects["lat"].to_numpy(dtype=float)
     return projects[in_view(lon, lat, view)]
 

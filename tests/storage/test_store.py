@@ -7,7 +7,7 @@ import pytest
 
 from atlas.core import schema
 from atlas.core.errors import AtlasError, DataValidationError
-from atlas.data.load import load_atlas
+from atlas.registry.startup import open_atlas
 from atlas.registry.store import RegistryConflict, RegistryStore, registry_changes
 from tests.storage.conftest import edited, tiny_projects, with_new_row
 
@@ -28,7 +28,7 @@ def test_a_saved_edit_reads_back_exactly_under_a_new_version(store: RegistryStor
     pd.testing.assert_frame_equal(frame, after)
 
 
-def test_load_atlas_sees_what_was_saved(use_store: RegistryStore, tiny_data_dir):
+def test_the_opened_atlas_sees_what_was_saved(use_store: RegistryStore, tiny_data_dir):
     before, version = use_store.read()
     use_store.save(
         edited(before, "smelter", name_en="Qingzhen smelter (renamed)"),
@@ -36,7 +36,7 @@ def test_load_atlas_sees_what_was_saved(use_store: RegistryStore, tiny_data_dir)
         author="a",
         message="rename",
     )
-    atlas = load_atlas(tiny_data_dir)
+    atlas = open_atlas(tiny_data_dir)
     assert atlas.projects.set_index("id").loc["smelter", "name_en"] == "Qingzhen smelter (renamed)"
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from atlas.data.load import load_atlas
+from atlas.registry.startup import open_atlas
 from atlas.registry.store import RegistryStore, projects_to_csv_bytes
 from tests.storage.conftest import edited, tiny_projects, with_new_row
 from tests.storage.save_loop import save_forever
@@ -72,7 +72,7 @@ def test_a_writer_killed_mid_save_leaves_the_old_or_the_new_table_and_a_readable
         is_first, is_second = frame.equals(first), frame.equals(second)
         assert is_first or is_second, f"after a kill the registry is neither table:\n{frame}"
         outcomes.append("first" if is_first else "second")
-        atlas = load_atlas(tiny_data_dir)  # validates every table, the registry included
+        atlas = open_atlas(tiny_data_dir)  # validates every table, the registry included
         assert sorted(atlas.projects["id"]) == sorted(frame["id"])
         history = use_store.history()
         assert history[0].version == version

@@ -7,10 +7,9 @@ import pytest
 
 from atlas.core import schema
 from atlas.core.errors import AtlasError
-from atlas.data.load import load_atlas
 from atlas.registry.db_schema import apply_migrations, shipped_migrations
 from atlas.registry.postgis import PostgisStore, describe_url
-from atlas.registry.startup import open_store
+from atlas.registry.startup import open_atlas, open_store
 from atlas.registry.store import RegistryConflict
 from tests.storage.conftest import edited, tiny_projects
 
@@ -102,10 +101,10 @@ def test_an_unreachable_database_is_one_clear_error_without_the_password(tiny_da
     assert "s3cret" not in text and "\n" not in text
 
 
-def test_load_atlas_with_an_unreachable_database_is_one_clear_error(monkeypatch, tiny_data_dir):
+def test_opening_the_atlas_with_an_unreachable_database_is_one_clear_error(monkeypatch, tiny_data_dir):
     monkeypatch.setenv("ATLAS_DATABASE_URL", CLOSED_PORT_URL)
     with pytest.raises(AtlasError, match="cannot reach the registry database"):
-        load_atlas(tiny_data_dir)
+        open_atlas(tiny_data_dir)
 
 
 def test_a_url_that_is_not_postgresql_is_refused(tiny_data_dir):
