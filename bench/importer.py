@@ -113,7 +113,8 @@ def section(runs: list[ImportRun], *, load: tuple[float, ...]) -> list[str]:
         "",
         f"`python -m bench.importer`: `atlas import` of the synthetic registry (scripts/make_synthetic_registry.py) "
         f"into a copy of data/, in a child process; load average before: {load[0]:.2f}. Peak = the command's "
-        "own peak resident memory (`os.wait4`).",
+        "own peak resident memory (`os.wait4`); PSS = proportional set size summed over the command and the worker "
+        "processes it forks, sampled every 0.2 s.",
         "",
         "| rows | time | target | peak RSS (command) | peak PSS (command + workers) | target | accepted | exit |",
         "|---:|---:|---|---:|---:|---|---:|---:|",

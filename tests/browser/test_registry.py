@@ -112,3 +112,32 @@ def test_a_position_is_corrected_by_clicking_the_map_and_the_save_undone(page: P
     snap(page, "registry-history-en")
     assert "1 records changed since version" in main_text(page)
     assert open_store(data_copy).history()[0].message.startswith(f"undo 'move {first_id}'")
+
+
+def test_a_key_project_list_with_its_own_stage_word_imports_after_the_value_mapping_step(
+    page: Page, server: AppServer, data_copy: Path, tmp_path: Path
+):
+    from tests.test_import_places import KEY_PROJECTS, xlsx_list
+
+    listing = tmp_path / "2026年重点项目清单.xlsx"
+    listing.write_bytes(xlsx_list(KEY_PROJECTS))
+    open_app(page, f"{server.url}/registry?lang=zh")
+    page.get_by_label("来源（用于未填来源的行").fill("https://example.gov.cn/2026-list")
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(listing))
+    page.get_by_text("读取行数").wait_for()
+    wait_for_app(page)
+    metrics = [" ".join(m.inner_text().split()) for m in page.locator('[data-testid="stMetric"]').all()]
+    assert metrics == ["读取行数 4", "可接受 2", "退回 2"], metrics  # rows with 铝精深加工 (and 火星市) held back
+    expander = page.get_by_text("取值对应：有 1 个取值未识别")
+    expander.wait_for()
+    assert "deep-processing-products" in main_text(page)  # pre-set to the closest value, not yet applied
+    snap(page, "registry-value-mapping-zh")
+    page.get_by_role("button", name="应用这些对应").click()
+    page.get_by_text("可接受").wait_for()
+    wait_for_app(page)
+    metrics = [" ".join(m.inner_text().split()) for m in page.locator('[data-testid="stMetric"]').all()]
+    assert metrics == ["读取行数 4", "可接受 3", "退回 1"], metrics
+    assert "按县级精度定位" in main_text(page)
+    assert page.locator(EXCEPTION).count() == 0
