@@ -48,7 +48,7 @@ def main_text(page: Page) -> str:
 def test_a_messy_gbk_file_is_reported_accepted_and_its_rows_shown(page: Page, server: AppServer, data_copy: Path,
                                                                  page_log: PageLog):
     open_app(page, f"{server.url}/registry?lang=zh")
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(MESSY))
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(MESSY))
     page.get_by_text("读取行数").wait_for()
     wait_for_app(page)
     metrics = [" ".join(m.inner_text().split()) for m in page.locator('[data-testid="stMetric"]').all()]
@@ -132,12 +132,15 @@ def test_a_key_project_list_with_its_own_stage_word_imports_after_the_value_mapp
     assert metrics == ["读取行数 4", "可接受 2", "退回 2"], metrics  # rows with 铝精深加工 (and 火星市) held back
     expander = page.get_by_text("取值对应：有 1 个取值未识别")
     expander.wait_for()
-    assert "deep-processing-products" in main_text(page)  # pre-set to the closest value, not yet applied
+    choice = page.locator('[data-testid="stSelectbox"]', has_text="铝精深加工")
+    shown = choice.evaluate("e => e.innerHTML")
+    assert "deep-processing-products" in shown, shown[:3000]  # pre-set to the closest, not yet applied
     snap(page, "registry-value-mapping-zh")
     page.get_by_role("button", name="应用这些对应").click()
     page.get_by_text("可接受").wait_for()
     wait_for_app(page)
     metrics = [" ".join(m.inner_text().split()) for m in page.locator('[data-testid="stMetric"]').all()]
     assert metrics == ["读取行数 4", "可接受 3", "退回 1"], metrics
-    assert "按县级精度定位" in main_text(page)
+    assert "接受 3 条有效记录" in main_text(page)
+    snap(page, "registry-value-mapping-applied-zh")
     assert page.locator(EXCEPTION).count() == 0

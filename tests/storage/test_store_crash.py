@@ -11,7 +11,9 @@ import multiprocessing
 import os
 import random
 import signal
+import sys
 import time
+import types
 from pathlib import Path
 
 import pandas as pd
@@ -42,6 +44,17 @@ def saves_done(progress: Path) -> int:
     return progress.read_text(encoding="utf-8").count("\n") if progress.exists() else 0
 
 
+@pytest.fixture
+def plain_main(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `__main__` without a file for the writer processes to re-run.
+
+    An AppTest earlier in the session leaves app.py as ``sys.modules["__main__"]``; forkserver children
+    would then run the whole app (outside Streamlit) before the writer.
+    """
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+
+
+@pytest.mark.usefixtures("plain_main")
 def test_a_writer_killed_mid_save_leaves_the_old_or_the_new_table_and_a_readable_history(
     use_store: RegistryStore, backend: str, tiny_data_dir: Path, tmp_path: Path
 ):
