@@ -8,14 +8,15 @@ import streamlit as st
 
 from ui.navigation import mark_frame_rendered, render_menu, start_navigation
 from ui.sidebar import render_sidebar
-from ui.state import current_lang, get_atlas
+from ui.state import current_lang, get_atlas, pinned_snapshot
 
 FAVICON = str(Path(__file__).parent / "ui" / "favicon.png")  # local: a material icon would load from a CDN
 st.set_page_config(page_title="贵州铝产业集群地图 · Guizhou Aluminium Cluster Atlas", page_icon=FAVICON, layout="wide")
 
-pages, page = start_navigation(current_lang())  # before any widget: see ui/navigation.py
-render_menu(pages)
-filters, lang = render_sidebar(get_atlas())
-st.session_state["atlas_filters"] = filters
-mark_frame_rendered()
-page.run()
+with pinned_snapshot():  # one atlas version for the whole run, even if a reload finishes meanwhile
+    pages, page = start_navigation(current_lang())  # before any widget: see ui/navigation.py
+    render_menu(pages)
+    filters, lang = render_sidebar(get_atlas())
+    st.session_state["atlas_filters"] = filters
+    mark_frame_rendered()
+    page.run()

@@ -18,7 +18,7 @@ from atlas.core.schema import Layer
 from atlas.maps.planning import proximity_group
 from atlas.reports.export import layer_to_bytes, tables_to_xlsx_bytes
 from ui.downloads import Download, download_row
-from ui.map_view import show_map
+from ui.map_view import Overlay, show_map
 from ui.planning import page_param, set_page_param
 from ui.state import page_context
 from ui.widgets import seeded
@@ -61,10 +61,12 @@ else:
     st.caption(t("proximity_note", lang))
     show_map(
         atlas,
+        view_key=None,
         lang=lang,
         layers={Layer.PREFECTURES, Layer.COUNTIES, Layer.ZONES},
         key="compare-map",
         height=560,
-        extra_groups=[proximity_group(atlas, centre, found, km=float(km), lang=lang)],
+        overlays=[Overlay(("proximity", centre, float(km)),
+                          lambda: proximity_group(atlas, centre, found, km=float(km), lang=lang))],
     )
     st.dataframe(proximity_for_display(found, lang), hide_index=True, width="stretch")

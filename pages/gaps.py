@@ -11,7 +11,7 @@ from atlas.core.schema import Layer
 from atlas.maps.planning import gap_zone_group
 from atlas.reports.export import gap_matrix_to_bytes
 from ui.downloads import Download, download_row
-from ui.map_view import show_map
+from ui.map_view import Overlay, show_map
 from ui.planning import cached_gap_matrix
 from ui.state import page_context
 from ui.widgets import first_or, seeded
@@ -64,11 +64,12 @@ else:
 st.subheader(t("gaps_map", lang))
 show_map(
     atlas,
+    view_key=None,
     lang=lang,
     layers={Layer.PREFECTURES, Layer.COUNTIES},
     key="gaps-map",
     height=600,
-    extra_groups=[gap_zone_group(atlas, long, cluster, lang=lang)],
+    overlays=[Overlay(("gap-zones", cluster), lambda: gap_zone_group(atlas, long, cluster, lang=lang))],
 )
 download_row(
     [Download(fmt, lambda fmt=fmt: gap_matrix_to_bytes(long, fmt, lang=lang)) for fmt in ("xlsx", "csv")],

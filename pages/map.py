@@ -11,9 +11,9 @@ from atlas.core.schema import Layer, label
 from atlas.core.settings import MAP_TABLE_MAX_ROWS
 from atlas.maps.atlas_map import BASEMAPS
 from ui.cards import legend_filter, render_card
-from ui.map_view import show_map
+from ui.map_view import Overlay, show_map
 from ui.planning import quality_overlay
-from ui.state import filtered_view, page_context
+from ui.state import derived, filtered_view, page_context
 
 atlas, filters, lang = page_context()
 view = filtered_view(atlas, filters)
@@ -43,9 +43,10 @@ basemap = st.columns([1, 2])[0].selectbox(
 )
 
 show_flags = st.toggle(t("quality_overlay", lang), key="map_quality_flags")
-overlay = [quality_overlay(view, lang)] if show_flags else []
+overlays = [Overlay(("quality", filters), lambda: quality_overlay(view, lang))] if show_flags else []
 clicked = show_map(
-    view, lang=lang, layers=set(layers or []), key="atlas-map", height=620, basemap=basemap, extra_groups=overlay
+    view, view_key=filters, lang=lang, layers=set(layers or []), key="atlas-map", height=620, basemap=basemap,
+    overlays=overlays,
 )
 point = clicked.get("last_object_clicked") or {}
 picked = pick_record(view, lon=point["lng"], lat=point["lat"]) if "lng" in point else None
@@ -53,7 +54,9 @@ if picked is not None:
     render_card(card_rows(atlas, picked, lang=lang), picked, lang)
 
 st.subheader(t("map_table", lang))
-listing = map_listing(view, set(layers or []), lang=lang, limit=MAP_TABLE_MAX_ROWS)
+shown_layers = frozenset(layers or [])
+listing = derived("map-listing", (filters, shown_layers, lang),
+                  lambda: localise_frame(map_listing(view, shown_layers, lang=lang, limit=MAP_TABLE_MAX_ROWS), lang))
 if len(view.projects) > MAP_TABLE_MAX_ROWS and Layer.PROJECTS in set(layers or []):
     st.caption(t("map_table_truncated", lang, shown=MAP_TABLE_MAX_ROWS, total=len(view.projects)))
-st.dataframe(localise_frame(listing, lang), hide_index=True, width="stretch")
+st.dataframe(listing, hide_index=True, width="stretch")

@@ -22,7 +22,8 @@ with left:
     st.dataframe(table, hide_index=True, width="stretch", height=520)
 with right:
     show_map(
-        view, lang=lang, layers={Layer.COUNTIES, Layer.PREFECTURES, Layer.PROJECTS}, key="projects-map", height=520
+        view, view_key=filters, lang=lang, layers={Layer.COUNTIES, Layer.PREFECTURES, Layer.PROJECTS},
+        key="projects-map", height=520,
     )
 download_row(
     [

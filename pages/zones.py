@@ -10,7 +10,7 @@ from atlas.core.schema import Layer, label
 from atlas.reports.export import profile_tables, profile_to_bytes
 from ui.downloads import Download, download_row, report_downloads
 from ui.map_view import show_map
-from ui.state import page_context
+from ui.state import derived, page_context
 from ui.widgets import first_or, seeded
 
 atlas, filters, lang = page_context()
@@ -19,7 +19,7 @@ zone_names = names_by_id(atlas.zones, lang)
 zone_id = seeded(st.selectbox, t("zone", lang), list(zone_names), key="profile_zone",
                  start=first_or(filters.zones, list(zone_names)), format_func=zone_names.__getitem__)
 km = st.slider(t("nearby_radius", lang), 10, 150, 50, step=10, key="profile_km")
-profile = zone_profile(atlas, zone_id, nearby_km=float(km))
+profile = derived("zone-profile", (zone_id, km), lambda: zone_profile(atlas, zone_id, nearby_km=float(km)))
 zone = profile.zone
 
 st.header(zone[f"name_{lang}"])
@@ -38,7 +38,7 @@ shown = ["roles", "projects_in_zone", "projects_county_unstated", "operating", "
 for column, key in zip(st.columns(len(shown)), shown, strict=True):
     column.metric(t(key, lang), f"{figures[key]:g}")
 
-tables = profile_tables(profile, lang)
+tables = derived("zone-profile-tables", (zone_id, km, lang), lambda: profile_tables(profile, lang))
 left, right = st.columns([3, 2])
 with left:
     for name, table in list(tables.items())[2:]:
@@ -52,6 +52,7 @@ with left:
 with right:
     show_map(
         atlas,
+        view_key=None,
         lang=lang,
         layers={Layer.PREFECTURES, Layer.COUNTIES, Layer.ZONES, Layer.DEPOSITS, Layer.RECYCLING_BASES, Layer.PROJECTS},
         key="zone-map",

@@ -29,7 +29,8 @@ WRITTEN_FOR = {
     "streamlit-folium": (
         "0.27",
         "atlas/maps/offline.py: st_folium loads default_js/default_css links once in order (data: URIs work), "
-        "strips <script src> from the header, evals feature_group_to_add scripts on reruns and mutates the map",
+        "strips <script src> from the header, evals feature_group_to_add scripts on reruns and mutates the map; "
+        "ui/folium_component.py: calls its private render helpers and _component_func with st_folium's arguments",
     ),
 }
 
@@ -69,3 +70,14 @@ def test_the_streamlit_folium_behaviour_the_offline_map_uses_is_still_there():
     parameters = inspect.signature(streamlit_folium.st_folium).parameters
     assert {"feature_group_to_add", "returned_objects", "key", "height"} <= set(parameters)
     assert callable(streamlit_folium._get_header), "tests/test_offline.py reads the header it sends"
+
+
+def test_the_streamlit_folium_helpers_the_cached_map_renders_with_are_still_there():
+    """ui/folium_component.py renders once with these and calls the component as st_folium does."""
+    for name in ("_get_html", "_get_header", "_get_map_string", "_get_feature_group_string", "get_full_id",
+                 "generate_js_hash", "_component_func"):
+        assert callable(getattr(streamlit_folium, name, None)), f"streamlit_folium.{name} is gone"
+    source = inspect.getsource(streamlit_folium.st_folium)
+    for argument in ("script=", "header=", "html=", "feature_group=", "css_links=", "js_links=", "on_change=",
+                     "wrap_longitude="):
+        assert argument in source, f"st_folium no longer passes {argument} to the component"

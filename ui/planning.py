@@ -15,7 +15,7 @@ from atlas.core.model import Atlas
 from atlas.core.safe import escape_markdown
 from atlas.core.schema import Lang
 from atlas.maps.planning import quality_group, record_names
-from ui.state import get_atlas
+from ui.state import derived, get_atlas
 
 
 def page_param(name: str) -> str:
@@ -35,16 +35,14 @@ def set_page_param(name: str, value: str) -> None:
         del st.query_params[name]
 
 
-@st.cache_resource(show_spinner=False)
 def cached_gap_matrix() -> pd.DataFrame:
-    """`gap_matrix_long` of the whole atlas, once per server (read-only)."""
-    return gap_matrix_long(get_atlas())
+    """`gap_matrix_long` of the whole atlas, once per server and atlas version (read-only)."""
+    return derived("gap-matrix", None, lambda: gap_matrix_long(get_atlas()))
 
 
-@st.cache_resource(show_spinner=False)
 def cached_quality_flags() -> pd.DataFrame:
-    """`quality_flags` of the whole atlas, once per server (read-only)."""
-    return quality_flags(get_atlas())
+    """`quality_flags` of the whole atlas, once per server and atlas version (read-only)."""
+    return derived("quality-flags", None, lambda: quality_flags(get_atlas()))
 
 
 def quality_overlay(view: Atlas, lang: Lang) -> folium.FeatureGroup:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
@@ -12,7 +11,6 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from atlas.core import settings
 from atlas.core.errors import AtlasError, DataValidationError, error_text
@@ -23,14 +21,15 @@ from atlas.importer.headers import LONLAT, PLACE
 from atlas.importer.options import ImportOptions, options_from_json, options_to_json
 from atlas.importer.project_list import ImportResult, import_registry
 from atlas.importer.vocabulary import build_vocabularies
-from atlas.maps.atlas_map import build_base_map, build_layer_groups
 from atlas.maps.popups import folium_location
 from atlas.maps.registry_view import RegistryDiff, diff_layer
 from atlas.registry.positions import save_moved_position
 from atlas.registry.store import RegistryStore
 from atlas.reports.import_report import problems_frame, rejected_to_bytes, report_to_bytes
 from ui.downloads import Download, download_row
-from ui.state import get_atlas
+from ui.folium_component import render_group, show_rendered
+from ui.map_view import rendered_base_map, rendered_layer
+from ui.state import get_atlas, reload_atlas_now
 
 MAP_TARGETS = ["", *PROJECT_COLUMNS, LONLAT, PLACE]
 """Choices of the mapping step ("" = do not import)."""
@@ -231,12 +230,6 @@ def problems_view(result: ImportResult, lang: Lang, *, errors_only: bool) -> pd.
     return frame.rename(columns={c: column_label(c, lang) for c in frame.columns})
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _base_map(lang: Lang, basemap: str) -> folium.Map:
-    """The atlas's offline base map (vendored Leaflet, legend, scale), built once per language and basemap."""
-    return build_base_map(get_atlas(), lang=lang, basemap=basemap)
-
-
 def click_map(
     groups: list[folium.FeatureGroup],
     *,
@@ -252,13 +245,14 @@ def click_map(
     `centre` is (lon, lat). Only "none" and "osm" basemaps are offered here: both are WGS84, so a click
     is a WGS84 position (AMap tiles are GCJ-02 and would shift it).
     """
-    outlines = build_layer_groups(get_atlas(), lang=lang, basemap=basemap, layers={Layer.PREFECTURES, Layer.COUNTIES})
-    result = st_folium(
-        copy.deepcopy(_base_map(lang, basemap)),
-        feature_group_to_add=[*outlines.values(), *groups],
+    outlines = [rendered_layer(get_atlas(), None, layer, index, lang=lang, basemap=basemap)
+                for index, layer in enumerate((Layer.PREFECTURES, Layer.COUNTIES))]
+    mine = [render_group(group, len(outlines) + index) for index, group in enumerate(groups)]
+    result = show_rendered(
+        rendered_base_map(lang, basemap),
+        [*outlines, *mine],
         key=key,
         height=height,
-        width="stretch",
         center=None if centre is None else folium_location(lon=centre[0], lat=centre[1]),
         zoom=zoom,
         returned_objects=["last_clicked"],
@@ -268,8 +262,8 @@ def click_map(
 
 
 def data_changed(notice: str) -> None:
-    """After a save: every cached atlas, map and validation is stale (for every session); say what was saved."""
-    st.cache_resource.clear()
+    """After a save: load the new version for every session now (caches go with the old one); say what was saved."""
+    reload_atlas_now()
     forget_import()
     st.session_state["registry_saves"] = st.session_state.get("registry_saves", 0) + 1
     st.session_state["registry_notice"] = notice

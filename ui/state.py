@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Final
+import contextlib
+import threading
+from collections.abc import Callable, Hashable, Iterator
+from pathlib import Path
+from typing import Final, TypeVar
 
 import streamlit as st
 
@@ -12,7 +16,7 @@ from atlas.core.errors import AtlasError, DataValidationError, Problem, raise_if
 from atlas.core.memory import release_freed_memory
 from atlas.core.model import Atlas
 from atlas.core.schema import Lang, ProjectStatus
-from atlas.registry.startup import open_atlas_with_problems
+from atlas.registry.live import LiveAtlas, Snapshot
 from ui.navigation import ensure_frame
 
 FILTER_PARAMS: Final[dict[str, str]] = {
@@ -33,27 +37,64 @@ widget's own state does not survive a page switch. The values live in these plai
 seeds its widgets from them on each run and copies changes back in `on_change`.
 """
 LANG_KEY: Final[str] = "view_lang"
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False)
-def _loaded() -> tuple[Atlas | None, list[Problem]]:
-    """One load per server for the atlas and the data page's problems (a 10⁶-row registry loaded twice is GBs)."""
-    return open_atlas_with_problems(settings.data_dir())
+def _live_atlas(data_dir: str, database_url: str) -> LiveAtlas:
+    """One live atlas per server process (per data folder and database, which tests vary)."""
+    return LiveAtlas(Path(data_dir))
 
 
-def _cached_atlas() -> Atlas:
-    atlas, problems = _loaded()
-    if atlas is None:
-        _loaded.clear()  # as before the load was shared: invalid data is read again on the next run
-    raise_if_any(problems)
-    assert atlas is not None  # no error-severity problem means every table was built
-    return atlas
+def _live() -> LiveAtlas:
+    return _live_atlas(str(settings.data_dir()), settings.database_url() or "")
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _cached_view(fields: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], str]
-                 ) -> Atlas:
-    view = filtered_atlas(_cached_atlas(), Filters(*fields))
+_PINNED: dict[int, Snapshot] = {}
+"""The snapshot each running script thread started with (see `pinned_snapshot`)."""
+
+
+@contextlib.contextmanager
+def pinned_snapshot() -> Iterator[None]:
+    """Serve one whole script run from one snapshot, even if a reload finishes meanwhile (app.py wraps the run)."""
+    ident = threading.get_ident()
+    with contextlib.suppress(AtlasError):  # get_atlas() meets the same error inside the run and shows it
+        _PINNED[ident] = _live().current()
+    try:
+        yield
+    finally:
+        _PINNED.pop(ident, None)
+
+
+def served() -> Snapshot:
+    """This run's snapshot of the server's atlas: loaded once per server, replaced when the registry changes."""
+    return _PINNED.get(threading.get_ident()) or _live().current()
+
+
+def reload_atlas_now() -> None:
+    """After this server's own save: load the new version now, so the next run (of every session) shows it."""
+    _live().reload_now()
+
+
+def derived(kind: str, key: Hashable, build: Callable[[], T], *, max_entries: int = 32) -> T:
+    """`build()` once per server and atlas version (shared by sessions; read-only), see `Snapshot.cached`."""
+    return served().cached(kind, key, build, max_entries=max_entries)
+
+
+def atlas_token() -> str:
+    """Changes with every load of the atlas: keys what a browser or a cache holds across runs."""
+    return served().token
+
+
+def _served_atlas() -> Atlas:
+    snapshot = served()
+    raise_if_any(snapshot.problems)
+    assert snapshot.atlas is not None  # no error-severity problem means every table was built
+    return snapshot.atlas
+
+
+def _built_view(atlas: Atlas, filters: Filters) -> Atlas:
+    view = filtered_atlas(atlas, filters)
     release_freed_memory()
     return view
 
@@ -64,21 +105,22 @@ def filtered_view(atlas: Atlas, filters: Filters) -> Atlas:
     Every pan of a big map reruns the page: a fresh view each time (a 10⁶-row registry: ~200 MB,
     freed only when the previous run's cycles are collected) would stack up; a shared one is built once.
     """
-    if filters.is_empty or atlas is not _cached_atlas():
+    snapshot = served()
+    if filters.is_empty or atlas is not snapshot.atlas:
         return filtered_atlas(atlas, filters)
-    return _cached_view((filters.cluster_types, filters.zones, filters.prefectures, filters.stages, filters.statuses,
-                         filters.text))
+    key = (filters.cluster_types, filters.zones, filters.prefectures, filters.stages, filters.statuses, filters.text)
+    return snapshot.cached("filtered-view", key, lambda: _built_view(atlas, filters), max_entries=2)
 
 
 def validation_problems() -> list[Problem]:
-    """Errors and warnings of the data folder, checked once per server like the atlas itself."""
-    return _loaded()[1]
+    """Errors and warnings of the data folder, checked once per load like the atlas itself."""
+    return served().problems
 
 
 def get_atlas() -> Atlas:
     """The validated atlas, loaded once per server; invalid data stops the page with every problem listed."""
     try:
-        return _cached_atlas()
+        return _served_atlas()
     except DataValidationError as exc:
         st.error("数据校验未通过 · The data did not validate:")
         st.code("\n".join(str(p) for p in exc.problems), language=None)

@@ -46,6 +46,20 @@ def database_url() -> str | None:
     return os.environ.get("ATLAS_DATABASE_URL") or None
 
 
+RELOAD_CHECK_S_DEFAULT: Final[float] = 3.0
+"""How often a running app asks the registry whether it changed (a file ``stat`` or one one-row query)."""
+
+
+def reload_check_seconds() -> float:
+    """``$ATLAS_RELOAD_CHECK_S`` or `RELOAD_CHECK_S_DEFAULT`: a save elsewhere shows within this plus a load."""
+    raw = os.environ.get("ATLAS_RELOAD_CHECK_S", "")
+    try:
+        value = float(raw) if raw.strip() else RELOAD_CHECK_S_DEFAULT
+    except ValueError:
+        value = RELOAD_CHECK_S_DEFAULT
+    return max(0.0, value)
+
+
 LOCAL_METRIC_CRS: Final[str] = "EPSG:32648"
 """UTM 48N: metric plausibility checks (a point's distance to its stated county) to ~0.2 % scale error.
 Reported distances never use it: they are geodesic (`atlas.geo.geodesy`)."""

@@ -105,6 +105,13 @@ def display_atlas(atlas: Atlas, basemap: str) -> Atlas:
     return dataclasses.replace(atlas, **shifted)
 
 
+DRAW_ORDER: Final[tuple[Layer, ...]] = (
+    Layer.PROVINCE, Layer.PREFECTURES, Layer.COUNTIES, Layer.ZONES, Layer.DEPOSITS, Layer.RECYCLING_BASES,
+    Layer.PROJECTS,
+)
+"""Bottom layer first: boundaries under points, the (many) projects on top."""
+
+
 def build_layer_groups(
     atlas: Atlas,
     *,

@@ -114,6 +114,16 @@ class FileStore:
         known = ", ".join(v.version for v in self.history()[:5]) or "none"
         raise AtlasError(f"{self.path}: no version {version!r} in the registry history (newest: {known})")
 
+    def stamp(self) -> str:
+        """The file's inode, size and modification time: every save (an atomic replace) changes the inode."""
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            return EMPTY_VERSION
+        except OSError as exc:
+            raise AtlasError(f"cannot read the registry {self.path}: {exc.strerror or exc}") from exc
+        return f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}"
+
     # --- writing ---------------------------------------------------------------------------
 
     def save(self, projects: pd.DataFrame, *, base_version: str, author: str, message: str) -> str:

@@ -93,6 +93,16 @@ class PostgisStore:
             conn.commit()
         return frame, str(head)
 
+    def stamp(self) -> str:
+        """The head version number: one small query, without the schema checks of a full session."""
+        where = describe_url(self.url)
+        with contextlib.closing(connect(self.url)) as conn:
+            try:
+                return str(_head(conn))
+            except psycopg.Error as exc:
+                reason = (str(exc).strip().splitlines() or ["no reason given"])[0]
+                raise AtlasError(f"registry database {where}: {reason}") from exc
+
     def history(self) -> list[RegistryVersion]:
         """Every saved version, newest first."""
         with self._session() as conn:

@@ -87,6 +87,14 @@ class RegistryStore(Protocol):
         """The projects as they were at `version` (AtlasError when there is no such version)."""
         ...
 
+    def stamp(self) -> str:
+        """A cheap token that changes whenever the current version does (no data is read).
+
+        A running app asks for it every few seconds to notice saves made elsewhere (the CLI, another
+        app server); it is not the version token itself, only a way to know when to read that again.
+        """
+        ...
+
 
 def _cell_text(value: Any) -> str:
     """A cell as the stripped text a CSV would hold; None/NaN (unknown) become "", 500.0 becomes "500"."""

@@ -121,3 +121,14 @@ def test_a_save_from_a_stale_version_is_a_conflict_naming_both_versions_and_who_
     current, version = store.read()
     assert version == winner
     assert current.set_index("id").loc["smelter", ["capacity", "year"]].tolist() == ["600", "2020"]
+
+
+def test_the_change_stamp_moves_with_every_save_and_only_then(store: RegistryStore):
+    """What a running app asks every few seconds to notice a save made elsewhere, without reading the data."""
+    stamp = store.stamp()
+    assert store.stamp() == stamp
+    before, version = store.read()
+    store.save(edited(before, "wheels", capacity="3"), base_version=version, author="a", message="m")
+    moved = store.stamp()
+    assert moved != stamp
+    assert store.stamp() == moved
