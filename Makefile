@@ -55,8 +55,11 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy --strict atlas
 	$(BIN)/lint-imports
 
+# Two workers (the machine's two cores): one runs the browser suite (its app server and chromium wait on
+# each other a lot), the other the rest; see tests/conftest.py. PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 2
 test: lint system-deps
-	$(BIN)/python -m pytest --durations=15
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m "not browser"

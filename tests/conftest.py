@@ -398,3 +398,17 @@ def tiny_atlas(tiny_atlas_pickle: bytes) -> Atlas:
 def shipped_atlas() -> Iterator[Atlas]:
     """The real data shipped in `data/` (loaded once per test session)."""
     yield load_atlas(settings.REPO_ROOT / "data")
+
+
+@pytest.hookimpl(trylast=True)  # after tests/browser/conftest.py marked its items `browser`
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``-n 2 --dist loadgroup`` (make test): one worker runs the browser suite, the other the rest.
+
+    The browser tests share one running app and one chromium per worker, and the storage tests one
+    throw-away PostgreSQL cluster, so each set stays on one worker instead of starting its servers twice.
+    """
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif "storage" in item.path.parts:
+            item.add_marker(pytest.mark.xdist_group("postgis"))

@@ -137,7 +137,7 @@ def test_a_key_project_list_with_its_own_stage_word_imports_after_the_value_mapp
     assert "deep-processing-products" in shown, shown[:3000]  # pre-set to the closest, not yet applied
     snap(page, "registry-value-mapping-zh")
     page.get_by_role("button", name="应用这些对应").click()
-    page.get_by_text("可接受").wait_for()
+    page.get_by_text("接受 3 条有效记录").wait_for()  # the rerun's result, not the metrics still on the page
     wait_for_app(page)
     metrics = [" ".join(m.inner_text().split()) for m in page.locator('[data-testid="stMetric"]').all()]
     assert metrics == ["读取行数 4", "可接受 3", "退回 1"], metrics

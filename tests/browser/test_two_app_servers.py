@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from atlas.registry.postgis import PostgisStore
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, open_app, run_streamlit
+from tests.storage import conftest as storage
 from tests.storage.conftest import tiny_projects
 
+from .conftest import open_app, run_streamlit
+
+pg_cluster = storage.pg_cluster  # the storage suite's throw-away PostgreSQL cluster and a migrated database
+registry_url = storage.registry_url
+
 SHOWING = re.compile(r"Showing \d+ zones, (\d+) projects")
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
-        yield browser
-        browser.close()
 
 
 def projects_shown(page: Page, url: str) -> int:
