@@ -1,0 +1,396 @@
+"""The app as a shared server: the server's CPU per fresh page view, and many fresh sessions at once.
+
+    python -m bench.serving                # both measures on the shipped data, the CPU one also at 10⁵
+                                           # projects; writes its section into bench/results.md (~5 min)
+    python -m bench.serving --only cpu     # CPU per fresh view, shipped data: one summary line (~1 min)
+    python -m bench.serving --only cpu --n 100000   # the same on a synthetic registry of 10⁵ projects
+    python -m bench.serving --only many    # 1, 10, 20 sessions at once (prints, writes nothing)
+
+Server CPU = utime + stime of the streamlit process, all its threads, plus its children (live ones and
+reaped ones), from /proc: read before the navigation and once the view has settled — map drawn, the
+app's script state 'notRunning' and no further server CPU for `QUIET_S` (the map component's first
+report back can start a second script run). Script runs are counted on the session's websocket: the
+server sends one `new_session` message whenever a run of the script starts.
+
+In code: `cpu_seconds(pid)` for any process, `measure_cpu(...)` for the whole sequential measure,
+`cpu_per_view(...)` for it against a server and browser that are already running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import statistics
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from google.protobuf.message import DecodeError
+from playwright.async_api import Browser, BrowserContext, Frame, Page, WebSocket, async_playwright
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+from streamlit.proto.Alert_pb2 import Alert
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from atlas.core import settings
+from bench.app import DRAWS_JS, MAP_IFRAME, streamlit_server
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
+from bench.registry import OUT, data_dir_with
+
+RESULTS = Path(__file__).with_name("results.md")
+SECTION = "## The shared server (issue 15)"
+PAGES = ("/?lang=en", "/zones?lang=en")
+"""The map page and a zone profile (it has a smaller map too): a fresh view of each is measured."""
+VIEWS = 6
+SESSIONS = (1, 10, 20)
+QUIET_S = 1.0
+"""A view has settled once the server used no CPU for this long (and the script is not running)."""
+BETWEEN_QUIET_S = 0.3
+"""Before the next view: the closed session's teardown (10–20 ms of CPU) must not be billed to it."""
+TIMEOUT_S = 180.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+SHOWING = re.compile(r"Showing (\d+) zones, (\d+) projects, (\d+) recycling bases, (\d+) deposits")
+TARGET_CPU_MS = {0: 150.0, 100_000: 400.0}
+"""Server CPU per fresh page view, by registry size (0 = the shipped data)."""
+BEFORE_CPU = "1.0–1.2 s"
+TARGET_MANY_MEDIAN_S = {10: 12.0}
+BEFORE_MANY = {10: "32–37 s each"}
+FILTER_PARAMS = {"cluster_types": "cluster", "zones": "zone", "statuses": "status", "stages": "stage"}
+"""`Filters` field → permalink parameter (the app's `ui.state.FILTER_PARAMS`, reversed)."""
+
+
+# ------------------------------------------------------------------------------------------ CPU from /proc
+
+
+def _tree(pid: int) -> Iterator[int]:
+    """`pid` and every live descendant."""
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        yield current
+        for children in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(OSError, ValueError):
+                todo += [int(c) for c in children.read_text().split()]
+
+
+def _own_and_reaped_ticks(pid: int) -> int:
+    """utime + stime (every thread) + cutime + cstime (children it has waited for), in clock ticks."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0  # gone meanwhile
+    fields = stat[stat.rindex(")") + 2:].split()  # the command name may hold spaces and parentheses
+    return sum(int(v) for v in fields[11:15])  # fields 14–17 of proc(5), counted from the state (field 3)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds used so far by process `pid` (all threads) and its children, live or reaped.
+
+    Differences of two readings are what the process tree spent in between; the clock tick is 10 ms.
+    """
+    return sum(_own_and_reaped_ticks(p) for p in _tree(pid)) / CLOCK_TICKS
+
+
+async def wait_cpu_quiet(pid: int, quiet_s: float, *, timeout_s: float = TIMEOUT_S) -> float:
+    """Wait until `pid`'s tree used no CPU for `quiet_s`; return its CPU seconds then (at the last increase)."""
+    deadline = time.monotonic() + timeout_s
+    last = cpu_seconds(pid)
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < quiet_s:
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.05)
+        now = cpu_seconds(pid)
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+    return last
+
+
+# ------------------------------------------------------------------------------------------ one session
+
+
+@dataclass
+class SessionLog:
+    """What the server sent one browser session over its websocket: script runs and error elements."""
+
+    runs_started: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def attach(self, page: Page) -> None:
+        page.on("websocket", self._on_socket)
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+
+    def _on_socket(self, socket: WebSocket) -> None:
+        socket.on("framereceived", self._on_frame)
+
+    def _on_frame(self, payload: str | bytes) -> None:
+        if isinstance(payload, str):
+            return
+        try:
+            message = ForwardMsg.FromString(payload)
+        except DecodeError:  # not a ForwardMsg: nothing to count
+            return
+        kind = message.WhichOneof("type")
+        if kind == "new_session":
+            self.runs_started += 1
+        elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            element = message.delta.new_element
+            if element.WhichOneof("type") == "exception":
+                self.errors.append(f"exception: {element.exception.type}: {element.exception.message[:200]}")
+            elif element.WhichOneof("type") == "alert" and element.alert.format == Alert.ERROR:
+                self.errors.append(f"st.error: {element.alert.body[:200]}")
+
+
+@dataclass
+class View:
+    """One fresh session's view of one page."""
+
+    path: str
+    drawn_s: float | None = None
+    """Wall time from the navigation until the map in the page had drawn."""
+    cpu_ms: float | None = None
+    """The server's CPU for this view (sequential measure only; concurrent ones share a total)."""
+    script_runs: int = 0
+    errors: list[str] = field(default_factory=list)
+    counts: tuple[int, ...] | None = None
+    """The map page's caption: zones, projects, recycling bases, deposits shown."""
+
+
+@dataclass
+class OpenSession:
+    context: BrowserContext
+    page: Page
+    log: SessionLog
+    view: View
+
+
+async def new_session(browser: Browser, path: str) -> OpenSession:
+    """A fresh browser context (no cookies, no Streamlit session) with its websocket being listened to."""
+    context = await browser.new_context(viewport=VIEWPORT)
+    page = await context.new_page()
+    log = SessionLog()
+    log.attach(page)
+    return OpenSession(context, page, log, View(path))
+
+
+async def _map_frame(page: Page, timeout_s: float) -> Frame:
+    handle = await page.wait_for_selector(MAP_IFRAME, state="attached", timeout=timeout_s * 1000)
+    assert handle is not None
+    frame = await handle.content_frame()
+    assert frame is not None
+    return frame
+
+
+NOT_RUNNING_JS = ("() => { const a = document.querySelector('[data-testid=stApp]');"
+                  " return !!a && a.dataset.testScriptState === 'notRunning'; }")
+
+
+async def navigate(session: OpenSession, url: str, *, timeout_s: float) -> None:
+    """Open the page; time it until the map has drawn; wait for the script to stop; read the caption."""
+    view, page = session.view, session.page
+    start = time.perf_counter()
+    try:
+        await page.goto(url + view.path, wait_until="commit", timeout=timeout_s * 1000)
+        frame = await _map_frame(page, timeout_s)
+        await frame.wait_for_function(f"() => ({DRAWS_JS})() > 0", polling=50, timeout=timeout_s * 1000)
+        view.drawn_s = time.perf_counter() - start
+        await page.wait_for_function(NOT_RUNNING_JS, polling=50, timeout=timeout_s * 1000)
+    except PlaywrightTimeoutError as error:
+        view.errors.append(f"timed out after {timeout_s:.0f} s: {str(error).splitlines()[0]}")
+    except PlaywrightError as error:
+        view.errors.append(f"browser error: {str(error).splitlines()[0]}")
+
+
+async def _still_running(sessions: list[OpenSession]) -> bool:
+    for session in sessions:
+        with contextlib.suppress(PlaywrightError):
+            if not await session.page.evaluate(NOT_RUNNING_JS):
+                return True
+    return False
+
+
+async def settle(sessions: list[OpenSession], pid: int, *, timeout_s: float = TIMEOUT_S) -> float:
+    """Wait until no session's script runs and the server stayed idle for `QUIET_S`; its CPU seconds then."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        runs = sum(s.log.runs_started for s in sessions)
+        cpu = await wait_cpu_quiet(pid, QUIET_S, timeout_s=max(1.0, deadline - time.monotonic()))
+        if time.monotonic() > deadline or (
+                runs == sum(s.log.runs_started for s in sessions) and not await _still_running(sessions)):
+            return cpu
+
+
+async def finish(session: OpenSession) -> None:
+    """Take in what the page shows (its caption, Streamlit's exception boxes), then the run counts."""
+    view, page = session.view, session.page
+    with contextlib.suppress(PlaywrightError):
+        caption = await page.locator('[data-testid="stCaptionContainer"]', has_text="Showing").all_inner_texts()
+        found = SHOWING.search(" ".join(caption))
+        view.counts = tuple(int(v) for v in found.groups()) if found else None
+        boxes = await page.locator('[data-testid="stException"]').all_inner_texts()
+        if not any(e.startswith("exception:") for e in session.log.errors):  # else the same box, counted
+            view.errors += [f"exception box: {text.splitlines()[0] if text else ''}" for text in boxes]
+    view.script_runs = session.log.runs_started
+    view.errors += session.log.errors
+
+
+async def close(session: OpenSession) -> None:
+    with contextlib.suppress(PlaywrightError):
+        await session.context.close()
+
+
+# ------------------------------------------------------------------------------------------ measure 1: CPU per view
+
+
+@dataclass
+class CpuRun:
+    """The server CPU of fresh page views, one after another, on one server."""
+
+    n: int
+    """Synthetic registry size; 0 = the shipped data."""
+    first_visits: list[View] = field(default_factory=list)
+    """The first view of each page after the server started (the data load; the page's first imports)."""
+    views: dict[str, list[View]] = field(default_factory=dict)
+    start_s: float | None = None
+    total_s: float | None = None
+    load_before: tuple[float, ...] = ()
+    load_after: tuple[float, ...] = ()
+
+    def cpu_ms(self, path: str) -> list[float]:
+        return [v.cpu_ms for v in self.views.get(path, []) if v.cpu_ms is not None]
+
+    def drawn_s(self, path: str) -> list[float]:
+        return [v.drawn_s for v in self.views.get(path, []) if v.drawn_s is not None]
+
+    def errors(self) -> list[str]:
+        return [f"{v.path}: {e}" for v in [*self.first_visits, *(v for vs in self.views.values() for v in vs)]
+                for e in v.errors]
+
+    def summary(self) -> str:
+        """One line for the console, e.g. while optimising the app."""
+        parts = []
+        for path, views in self.views.items():
+            cpu, drawn, runs = self.cpu_ms(path), self.drawn_s(path), [v.script_runs for v in views]
+            parts.append(f"{path} CPU median {_ms(_median(cpu))} max {_ms(max(cpu, default=None))} ms, "
+                         f"drawn {_s(_median(drawn))} s, runs {'/'.join(map(str, sorted(set(runs))))}")
+        first = ", ".join(f"{v.path} {_ms(v.cpu_ms)} ms, {_s(v.drawn_s)} s, {v.script_runs} runs"
+                          for v in self.first_visits)
+        errors = self.errors()
+        return (f"serving cpu [{_data_name(self.n)}, {len(next(iter(self.views.values()), []))} views each]: "
+                + "; ".join(parts) + f" | first visits: {first} | "
+                + (f"{len(errors)} errors: {errors[0]}" if errors else "no errors")
+                + f" | load {self.load_before[0]:.1f}→{self.load_after[0]:.1f} | {self.total_s:.0f} s")
+
+
+async def one_view(browser: Browser, url: str, pid: int, path: str, *, timeout_s: float = TIMEOUT_S) -> View:
+    """One fresh session on `path`, alone on the server: its wall time to a drawn map and the server's CPU."""
+    session = await new_session(browser, path)  # the browser's work: before the server's CPU is read
+    try:
+        before = await wait_cpu_quiet(pid, BETWEEN_QUIET_S)
+        await navigate(session, url, timeout_s=timeout_s)
+        after = await settle([session], pid)
+        session.view.cpu_ms = (after - before) * 1000
+        await finish(session)
+    finally:
+        await close(session)
+    return session.view
+
+
+async def cpu_per_view(browser: Browser, url: str, pid: int, *, views: int = VIEWS,
+                       pages: tuple[str, ...] = PAGES, timeout_s: float = TIMEOUT_S) -> CpuRun:
+    """Fresh views of each page, one after another, on a running server (`pid`) in `browser`.
+
+    The first view of each page is kept apart in `first_visits`: on a new server it loads the data
+    (and the page's modules), which a running server does once.
+    """
+    run = CpuRun(n=0, load_before=os.getloadavg())
+    for path in pages:
+        run.first_visits.append(await one_view(browser, url, pid, path, timeout_s=timeout_s))
+    for path in pages:
+        run.views[path] = [await one_view(browser, url, pid, path, timeout_s=timeout_s) for _ in range(views)]
+    run.load_after = os.getloadavg()
+    return run
+
+
+def shipped_data_dir() -> Path:
+    """A fresh copy of the shipped data/ under bench/out/: the server may write history or locks into it."""
+    target = OUT / "data-shipped"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(settings.REPO_ROOT / "data", target)
+    return target
+
+
+def data_dir_for(n: int) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    return shipped_data_dir() if n == 0 else data_dir_with(n)
+
+
+@contextlib.asynccontextmanager
+async def _browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def _measure_cpu(n: int, views: int, timeout_s: float) -> CpuRun:
+    began = time.perf_counter()
+    data_dir = data_dir_for(n)
+    start = time.perf_counter()
+    with streamlit_server(data_dir) as (url, pid):
+        server_up_s = time.perf_counter() - start
+        async with _browser() as browser:
+            run = await cpu_per_view(browser, url, pid, views=views, timeout_s=timeout_s)
+    run.n, run.start_s, run.total_s = n, server_up_s, time.perf_counter() - began
+    return run
+
+
+def measure_cpu(n: int = 0, *, views: int = VIEWS, timeout_s: float = TIMEOUT_S) -> CpuRun:
+    """Start the app on the shipped data (`n` = 0) or `n` synthetic projects and measure `cpu_per_view`."""
+    return asyncio.run(_measure_cpu(n, views, timeout_s))
+
+
+# ------------------------------------------------------------------------------------------ helpers for text
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
+def _s(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _data_name(n: int) -> str:
+    return "shipped data" if n == 0 else f"{n:,} synthetic projects"
+
+
+# ------------------------------------------------------------------------------------------ command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.serving", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("cpu", "many"), help="one measure; prints, writes nothing")
+    parser.add_argument("--n", type=int, default=None, help="synthetic registry of N projects (default: shipped)")
+    parser.add_argument("--views", type=int, default=VIEWS, help="fresh views per page (CPU measure)")
+    args = parser.parse_args(argv)
+    if args.only == "cpu":
+        run = measure_cpu(args.n or 0, views=args.views)
+        print(run.summary(), flush=True)
+        return 1 if run.errors() else 0
+    raise SystemExit("not yet: --only cpu")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
