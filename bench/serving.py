@@ -26,6 +26,7 @@ import re
 import shutil
 import statistics
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,11 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from atlas.analysis.query import Filters, filtered_atlas
 from atlas.core import settings
+from atlas.core.model import Atlas
+from atlas.core.schema import ProjectStatus
+from atlas.registry.startup import open_atlas
 from bench.app import DRAWS_JS, MAP_IFRAME, streamlit_server
 from bench.chromium import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
 from bench.registry import OUT, data_dir_with
@@ -96,6 +101,28 @@ def cpu_seconds(pid: int) -> float:
     return sum(_own_and_reaped_ticks(p) for p in _tree(pid)) / CLOCK_TICKS
 
 
+def _kind(pid: int) -> str:
+    try:
+        command = re.split(rb"[\0 ]", Path(f"/proc/{pid}/cmdline").read_bytes())  # chromium's children: one string
+    except OSError:
+        return "gone"
+    if b"chromium" in command[0]:
+        kind = next((a.split(b"=", 1)[1].decode() for a in command if a.startswith(b"--type=")), "browser")
+        return f"chromium {kind}"
+    return "playwright driver" if command[0].endswith(b"node") else "this benchmark"
+
+
+def client_cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds of this process's tree apart from the server (chromium, its driver, this process), by kind."""
+    server = set(_tree(server_pid))
+    seconds: dict[str, float] = {}
+    for pid in _tree(os.getpid()):
+        if pid not in server:
+            kind = _kind(pid)
+            seconds[kind] = seconds.get(kind, 0.0) + _own_and_reaped_ticks(pid) / CLOCK_TICKS
+    return seconds
+
+
 async def wait_cpu_quiet(pid: int, quiet_s: float, *, timeout_s: float = TIMEOUT_S) -> float:
     """Wait until `pid`'s tree used no CPU for `quiet_s`; return its CPU seconds then (at the last increase)."""
     deadline = time.monotonic() + timeout_s
@@ -120,12 +147,17 @@ class SessionLog:
 
     runs_started: int = 0
     errors: list[str] = field(default_factory=list)
+    socket_at: float | None = None
+    """`time.perf_counter()` when the page opened its websocket (the frontend had loaded)."""
+    finished_at: float | None = None
+    """When the first script run that completed told so (`script_finished`)."""
 
     def attach(self, page: Page) -> None:
         page.on("websocket", self._on_socket)
         page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
 
     def _on_socket(self, socket: WebSocket) -> None:
+        self.socket_at = self.socket_at or time.perf_counter()
         socket.on("framereceived", self._on_frame)
 
     def _on_frame(self, payload: str | bytes) -> None:
@@ -138,6 +170,9 @@ class SessionLog:
         kind = message.WhichOneof("type")
         if kind == "new_session":
             self.runs_started += 1
+        elif kind == "script_finished" and self.finished_at is None and \
+                message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+            self.finished_at = time.perf_counter()
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             element = message.delta.new_element
             if element.WhichOneof("type") == "exception":
@@ -153,6 +188,10 @@ class View:
     path: str
     drawn_s: float | None = None
     """Wall time from the navigation until the map in the page had drawn."""
+    socket_s: float | None = None
+    """… until the page opened its websocket: Streamlit's frontend has loaded (the browser's work)."""
+    script_s: float | None = None
+    """… until the first complete script run ended (the page's content is sent; the map is drawn after)."""
     cpu_ms: float | None = None
     """The server's CPU for this view (sequential measure only; concurrent ones share a total)."""
     script_runs: int = 0
@@ -167,6 +206,7 @@ class OpenSession:
     page: Page
     log: SessionLog
     view: View
+    started_at: float = 0.0
 
 
 async def new_session(browser: Browser, path: str) -> OpenSession:
@@ -193,7 +233,7 @@ NOT_RUNNING_JS = ("() => { const a = document.querySelector('[data-testid=stApp]
 async def navigate(session: OpenSession, url: str, *, timeout_s: float) -> None:
     """Open the page; time it until the map has drawn; wait for the script to stop; read the caption."""
     view, page = session.view, session.page
-    start = time.perf_counter()
+    start = session.started_at = time.perf_counter()
     try:
         await page.goto(url + view.path, wait_until="commit", timeout=timeout_s * 1000)
         frame = await _map_frame(page, timeout_s)
@@ -237,6 +277,10 @@ async def finish(session: OpenSession) -> None:
             view.errors += [f"exception box: {text.splitlines()[0] if text else ''}" for text in boxes]
     view.script_runs = session.log.runs_started
     view.errors += session.log.errors
+    if session.log.socket_at is not None:
+        view.socket_s = session.log.socket_at - session.started_at
+    if session.log.finished_at is not None:
+        view.script_s = session.log.finished_at - session.started_at
 
 
 async def close(session: OpenSession) -> None:
@@ -357,6 +401,128 @@ def measure_cpu(n: int = 0, *, views: int = VIEWS, timeout_s: float = TIMEOUT_S)
     return asyncio.run(_measure_cpu(n, views, timeout_s))
 
 
+# ------------------------------------------------------------------------------------------ measure 2: many at once
+
+
+@dataclass
+class ManyRun:
+    """Fresh sessions on the map page, all navigated at once, each with its own filter in the permalink."""
+
+    sessions: int
+    views: list[View] = field(default_factory=list)
+    expected: list[tuple[int, ...]] = field(default_factory=list)
+    """Per session: zones, projects, recycling bases, deposits of its filter, from the library."""
+    server_cpu_ms: float | None = None
+    """The server's CPU from the navigations until every session had settled."""
+    client_cpu_ms: dict[str, float] = field(default_factory=dict)
+    """Chromium (by process type), the Playwright driver and this process over the same time, in ms."""
+    wall_s: float | None = None
+    """From the navigations until every session had settled."""
+
+    def drawn_s(self) -> list[float]:
+        return [v.drawn_s for v in self.views if v.drawn_s is not None]
+
+    def errors(self) -> list[str]:
+        return [f"{v.path}: {e}" for v in self.views for e in v.errors]
+
+    def mismatches(self) -> list[str]:
+        """Sessions whose caption does not show their own filter's counts (or shows none)."""
+        return [f"{v.path}: shows {v.counts}, expected {want}"
+                for v, want in zip(self.views, self.expected, strict=True) if v.counts != want]
+
+    def summary(self) -> str:
+        drawn = self.drawn_s()
+        cpu = None if self.server_cpu_ms is None else self.server_cpu_ms / self.sessions
+        errors, wrong = self.errors(), self.mismatches()
+        socket = _median([v.socket_s for v in self.views if v.socket_s is not None])
+        script = _median([v.script_s for v in self.views if v.script_s is not None])
+        client = sum(self.client_cpu_ms.values())
+        return (f"{self.sessions} at once: drawn median {_s(_median(drawn))} s, slowest {_s(max(drawn, default=None))}"
+                f" s (websocket open {_s(socket)} s, script done {_s(script)} s); server CPU {_ms(cpu)} ms per view; "
+                f"browser side {client / 1000:.1f} s CPU in all ({_kinds(self.client_cpu_ms)}); "
+                f"{len(drawn)}/{self.sessions} drawn, {len(errors)} errors, {len(wrong)} wrong counts"
+                + (f" (first: {(errors or wrong)[0]})" if errors or wrong else ""))
+
+
+def permalink_filters(atlas: Atlas, count: int) -> list[Filters]:
+    """`count` different filters: each cluster type, each zone, each status, each stage, then pairs.
+
+    Only filters that leave projects on the map: an empty project layer never draws, so never
+    raises the map's `data-atlas-draws` counter that "drawn" waits for.
+    """
+    clusters = [str(c) for c in atlas.cluster_types["id"]]
+    choices = ([Filters(cluster_types=(c,)) for c in clusters] + [Filters(zones=(str(z),)) for z in atlas.zones["id"]]
+               + [Filters(statuses=(str(s),)) for s in ProjectStatus]
+               + [Filters(stages=(str(s),)) for s in atlas.stages["id"]]
+               + [Filters(cluster_types=(c,), statuses=(str(s),)) for c in clusters for s in ProjectStatus])
+    choices = [f for f in choices if shown_counts(atlas, f)[1] > 0]
+    return [choices[i % len(choices)] for i in range(count)]
+
+
+def permalink(filters: Filters) -> str:
+    """The map page's path for `filters`, as the app writes it (`ui.state.write_url`)."""
+    params = {"lang": "en"} | {param: ",".join(getattr(filters, name))
+                               for name, param in FILTER_PARAMS.items() if getattr(filters, name)}
+    return "/?" + urllib.parse.urlencode(params, safe=",")
+
+
+def shown_counts(atlas: Atlas, filters: Filters) -> tuple[int, ...]:
+    """What the map page's caption should say for `filters`: zones, projects, recycling bases, deposits."""
+    view = filtered_atlas(atlas, filters)
+    return len(view.zones), len(view.projects), len(view.recycling_bases), len(view.deposits)
+
+
+async def many_at_once(browser: Browser, url: str, pid: int, filters: list[Filters],
+                       expected: list[tuple[int, ...]], *, timeout_s: float = TIMEOUT_S) -> ManyRun:
+    """One fresh session per filter, navigated at the same moment; the server's CPU until all settled."""
+    run = ManyRun(len(filters), expected=expected)
+    sessions = [await new_session(browser, permalink(f)) for f in filters]
+    try:
+        before = await wait_cpu_quiet(pid, BETWEEN_QUIET_S)
+        client_before = client_cpu_seconds(pid)
+        start = time.perf_counter()
+        await asyncio.gather(*(navigate(s, url, timeout_s=timeout_s) for s in sessions))
+        after = await settle(sessions, pid)
+        run.wall_s = time.perf_counter() - start
+        run.server_cpu_ms = (after - before) * 1000
+        client_after = client_cpu_seconds(pid)
+        run.client_cpu_ms = {kind: (client_after[kind] - client_before.get(kind, 0.0)) * 1000 for kind in client_after}
+        for session in sessions:
+            await finish(session)
+    finally:
+        await asyncio.gather(*(close(s) for s in sessions))
+    run.views = [s.view for s in sessions]
+    return run
+
+
+async def warm_up(browser: Browser, url: str, pid: int, *, timeout_s: float = TIMEOUT_S) -> View:
+    """The first visit after the server started: it loads the data, which every later visit shares."""
+    return await one_view(browser, url, pid, PAGES[0], timeout_s=timeout_s)
+
+
+async def _measure_many(n: int, counts: tuple[int, ...], timeout_s: float) -> tuple[View, list[ManyRun]]:
+    data_dir = data_dir_for(n)
+    atlas = open_atlas(data_dir)
+    filters = permalink_filters(atlas, max(counts))
+    expected = [shown_counts(atlas, f) for f in filters]
+    del atlas
+    runs = []
+    with streamlit_server(data_dir) as (url, pid):
+        async with _browser() as browser:
+            first = await warm_up(browser, url, pid, timeout_s=timeout_s)
+            for count in counts:
+                runs.append(await many_at_once(browser, url, pid, filters[:count], expected[:count],
+                                               timeout_s=timeout_s))
+                print(f"  {runs[-1].summary()}", flush=True)
+    return first, runs
+
+
+def measure_many(n: int = 0, *, counts: tuple[int, ...] = SESSIONS,
+                 timeout_s: float = TIMEOUT_S) -> tuple[View, list[ManyRun]]:
+    """Start the app and open `counts` fresh sessions at once (each count in turn); the warm-up visit and the runs."""
+    return asyncio.run(_measure_many(n, counts, timeout_s))
+
+
 # ------------------------------------------------------------------------------------------ helpers for text
 
 
@@ -372,6 +538,10 @@ def _s(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
+def _kinds(cpu_ms: dict[str, float]) -> str:
+    return ", ".join(f"{kind} {ms / 1000:.1f}" for kind, ms in sorted(cpu_ms.items(), key=lambda kv: -kv[1]) if ms)
+
+
 def _data_name(n: int) -> str:
     return "shipped data" if n == 0 else f"{n:,} synthetic projects"
 
@@ -384,12 +554,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=("cpu", "many"), help="one measure; prints, writes nothing")
     parser.add_argument("--n", type=int, default=None, help="synthetic registry of N projects (default: shipped)")
     parser.add_argument("--views", type=int, default=VIEWS, help="fresh views per page (CPU measure)")
+    parser.add_argument("--sessions", type=lambda v: tuple(int(c) for c in v.split(",")), default=SESSIONS,
+                        help="sessions at once, e.g. 1,10,20")
     args = parser.parse_args(argv)
     if args.only == "cpu":
         run = measure_cpu(args.n or 0, views=args.views)
         print(run.summary(), flush=True)
         return 1 if run.errors() else 0
-    raise SystemExit("not yet: --only cpu")
+    if args.only == "many":
+        first, runs = measure_many(args.n or 0, counts=args.sessions)
+        print(f"serving many [{_data_name(args.n or 0)}], after a first visit of {_s(first.drawn_s)} s: "
+              + " | ".join(r.summary() for r in runs), flush=True)
+        return 1 if any(r.errors() or r.mismatches() for r in runs) else 0
+    raise SystemExit("not yet: --only cpu or many")
 
 
 if __name__ == "__main__":
