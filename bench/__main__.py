@@ -3,13 +3,15 @@
     python -m bench            # N = 1k, 10k, 100k, 1M (about 15–20 min on 2 busy cores)
     python -m bench --quick    # N = 1k, 10k (about 3 min)
     python -m bench --no-postgis  # without the view queries in PostGIS for N >= 100k (bench/postgis.py, 2–3.3 min)
+    python -m bench --no-serving  # without the shared-server measures (bench/serving.py, about 5 min)
 
 For each N: a synthetic registry (scripts/make_synthetic_registry.py, cached in bench/out/) in a
 copy of data/; the library timings (bench/library.py); the standalone HTML map, ours and the naive
 baseline (one folium.Marker per point up to 10k, MarkerCluster at 100k), timed until drawn in
 headless Debian chromium (bench/chromium.py); the running app on that data (bench/app.py). Every
 baseline is measured in the same run on the same machine, and ratios are reported, because
-absolute figures on a shared 2-core machine move with its load.
+absolute figures on a shared 2-core machine move with its load. Then the app as a shared server
+(bench/serving.py): server CPU per fresh page view, and 1, 10, 20 sessions at once.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from atlas.core import settings
-from bench import app, chromium, library
+from bench import app, chromium, library, serving
 from bench import postgis as bench_postgis
 from bench.registry import data_dir_with, registry_csv
-from bench.report import machine_description, write_results
+from bench.report import machine_description, write_results, write_section
 
 RESULTS = Path(__file__).with_name("results.md")
 FULL = (1_000, 10_000, 100_000, 1_000_000)
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, default=RESULTS)
     parser.add_argument("--no-postgis", dest="postgis", action="store_false",
                         help="skip the view queries in PostGIS for N >= 100k (bench/postgis.py; 2 to 3.3 min)")
+    parser.add_argument("--no-serving", dest="serving", action="store_false",
+                        help="skip the shared-server measures (bench/serving.py; about 5 min)")
     args = parser.parse_args(argv)
     sizes = args.sizes or (QUICK if args.quick else FULL)
     began = time.perf_counter()
@@ -86,10 +90,14 @@ def main(argv: list[str] | None = None) -> int:
                          "marker_timeout_s": MARKER_100K_TIMEOUT_S})
         browser.close()
     postgis_rows = bench_postgis.run(tuple(n for n in sizes if n >= 100_000)) if args.postgis else None
+    served = serving.run_all((0, 100_000) if 100_000 in sizes else (0,)) if args.serving else None
     machine = machine_description(chromium.chromium_version(), load_before, os.getloadavg())
     text = write_results(args.output, rows, machine=machine, total_s=time.perf_counter() - began,
                          naive_timeout_s=NAIVE_TIMEOUT_S, python=platform.python_version(), shipped=shipped,
                          postgis=postgis_rows)
+    if served is not None:
+        write_section(args.output, serving.section(served))
+        text = args.output.read_text(encoding="utf-8")
     print(text)
     return 0
 

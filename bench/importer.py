@@ -29,6 +29,7 @@ from pathlib import Path
 
 from atlas.core import settings
 from bench.registry import registry_csv
+from bench.report import write_section
 
 RESULTS = Path(__file__).with_name("results.md")
 SIZES = (100_000, 1_000_000)
@@ -127,18 +128,6 @@ def section(runs: list[ImportRun], *, load: tuple[float, ...]) -> list[str]:
         lines.append(f"| {run.n:,} | {run.seconds:.1f} s | {time_target} | {run.peak_mb:,.0f} MB | "
                      f"{run.tree_pss_mb:,.0f} MB | {memory_target} | {run.accepted:,} | {run.exit_code} |")
     return [*lines, ""]
-
-
-def write_section(path: Path, lines: list[str]) -> None:
-    """Replace this section of results.md (or add it), leaving the other benchmarks' sections as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    body = "\n".join(lines)
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: body + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + body + "\n"
-    path.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

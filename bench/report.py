@@ -12,6 +12,9 @@ from typing import Any
 from bench.app import AppResult
 from bench.library import LibraryResult
 
+OPTIONAL_SECTIONS = ("## Large mode: the project layer per view", "## PostGIS: the map's view queries in the database")
+"""Sections `write_results` writes only for some runs; other sections it does not write are kept as they were."""
+
 
 def machine_description(chromium: str, load_before: tuple[float, ...], load_after: tuple[float, ...]) -> list[str]:
     cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace") if Path("/proc/cpuinfo").exists() else ""
@@ -122,6 +125,27 @@ def postgis_section(rows: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+def _sections(text: str) -> dict[str, str]:
+    """The "## " sections of a results file by heading, each with its body up to the next one."""
+    found = re.finditer(r"^(## [^\n]*)\n.*?(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
+    return {m.group(1): m.group(0).rstrip("\n") for m in found}
+
+
+def write_section(path: Path, lines: list[str]) -> None:
+    """Replace the section whose heading is ``lines[0]`` (or add it), leaving every other section as it is.
+
+    For the benchmarks that run on their own (bench.importer, bench.serving): each rewrites only its part.
+    """
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    body = "\n".join(lines).rstrip("\n")
+    pattern = re.compile(rf"^{re.escape(lines[0])}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: body + "\n\n", text).rstrip("\n") + "\n"
+    else:
+        text = text.rstrip("\n") + "\n\n" + body + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
 def write_results(path: Path, rows: list[dict[str, Any]], *, machine: list[str], total_s: float,
                   naive_timeout_s: float, python: str, shipped: AppResult,
                   postgis: list[dict[str, Any]] | None = None) -> str:
@@ -221,6 +245,11 @@ def write_results(path: Path, rows: list[dict[str, Any]], *, machine: list[str],
                      + f" | {total:.1f} |")
     if postgis:
         lines += postgis_section(postgis)
+    written = set(_sections("\n".join(lines))) | set(OPTIONAL_SECTIONS)  # an old optional one is dropped
+    kept = _sections(path.read_text(encoding="utf-8")) if path.exists() else {}
+    for heading, body in kept.items():  # sections of the benchmarks that run on their own stay
+        if heading not in written:
+            lines += ["", body]
     lines.append("")
     text = "\n".join(lines)
     path.write_text(text, encoding="utf-8")
