@@ -25,13 +25,20 @@ CREATE TABLE project_cell_grid (
 -- per key, so counting the (small) view from `projects` through the GiST index costs no more.
 INSERT INTO project_cell_grid (max_zoom, cell_px) VALUES (9, 24);
 
+-- Every filter key of the registry, with its projects (located or not) and their investment: the
+-- clusters page's counts and sums by cluster type, zone, prefecture or stage add these up
+-- (atlas.maps.postgis_summary). Investment is the text cast to float8 when it is plain decimal text
+-- once `_` digit separators are dropped and full-width digits folded (as Python's float reads them).
 CREATE TABLE project_cell_keys (
     key        integer PRIMARY KEY CHECK (key > 0),
     clusters   text[] NOT NULL,
     stage      text NOT NULL,
     status     text NOT NULL,
     prefecture text NOT NULL,
-    zone_id    text NOT NULL
+    zone_id    text NOT NULL,
+    projects   bigint NOT NULL,
+    investment float8,
+    invested   bigint NOT NULL
 );
 
 CREATE TABLE project_cells (
@@ -61,21 +68,27 @@ BEGIN
     CREATE TEMP TABLE project_cell_grain ON COMMIT DROP AS
         SELECT floor((x + 180.0) / 360.0 * size / cell)::bigint AS ix,
                floor((0.5 - ln((1 + s) / (1 - s)) / (4 * pi())) * size / cell)::bigint AS iy,
-               clusters, stage, status, prefecture, zone_id, count(*)::integer AS n
+               clusters, stage, status, prefecture, zone_id, count(*)::integer AS n,
+               sum(investment) AS investment, count(investment) AS invested
         FROM (SELECT ST_X(geom) AS x,
                      sin(radians(least(greatest(ST_Y(geom), -85.0511287798::float8), 85.0511287798::float8))) AS s,
                      string_to_array(replace(cluster_types, ' ', ''), ';') AS clusters, stage, status,
-                     left(county_adcode, 4) || '00' AS prefecture, zone_id
-              FROM projects WHERE geom IS NOT NULL) AS p
+                     left(county_adcode, 4) || '00' AS prefecture, zone_id,
+                     CASE WHEN number ~ '^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$'
+                          THEN number::float8 END AS investment
+              FROM (SELECT *, translate(replace(investment_cny_m, '_', ''), '０１２３４５６７８９', '0123456789') AS number
+                    FROM projects) AS typed) AS p
         GROUP BY 1, 2, 3, 4, 5, 6, 7;
-    INSERT INTO project_cell_keys (key, clusters, stage, status, prefecture, zone_id)
-        SELECT row_number() OVER (ORDER BY clusters, stage, status, prefecture, zone_id), *
-        FROM (SELECT DISTINCT clusters, stage, status, prefecture, zone_id FROM project_cell_grain) AS d;
+    INSERT INTO project_cell_keys (key, clusters, stage, status, prefecture, zone_id, projects, investment, invested)
+        SELECT row_number() OVER (ORDER BY clusters, stage, status, prefecture, zone_id), clusters, stage, status,
+               prefecture, zone_id, sum(n), sum(investment), sum(invested)
+        FROM project_cell_grain GROUP BY clusters, stage, status, prefecture, zone_id;
+    -- unlocated projects (no lon/lat, so no cell) count in their key only
     INSERT INTO project_cells (zoom, ix, iy, key, n)
-        SELECT top, ix, iy, 0, sum(n) FROM project_cell_grain GROUP BY ix, iy
+        SELECT top, ix, iy, 0, sum(n) FROM project_cell_grain WHERE ix IS NOT NULL GROUP BY ix, iy
         UNION ALL
         SELECT top, g.ix, g.iy, k.key, g.n FROM project_cell_grain g
-        JOIN project_cell_keys k USING (clusters, stage, status, prefecture, zone_id)
+        JOIN project_cell_keys k USING (clusters, stage, status, prefecture, zone_id) WHERE g.ix IS NOT NULL
         ORDER BY 2, 3, 4;
     GET DIAGNOSTICS written = ROW_COUNT;
     FOR z IN REVERSE top - 1 .. 0 LOOP
