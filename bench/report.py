@@ -110,18 +110,19 @@ def _targets(rows: list[dict[str, Any]], naive_timeout_s: float) -> list[str]:
 
 def postgis_section(rows: list[dict[str, Any]]) -> list[str]:
     """The "PostGIS" section: the view queries in the database against the in-memory map path (bench.postgis)."""
-    from bench.postgis import markdown  # starts no cluster: only the table's format
+    from bench.postgis import cells_section, markdown  # starts no cluster: only the tables' format
 
     loads = {r["n"]: r["load_s"] for r in rows}
     return [
         "", "## PostGIS: the map's view queries in the database", "",
         "`python -m bench.postgis`: the same synthetic registry bulk-loaded into a throw-away PostgreSQL 15 + "
         "PostGIS cluster (" + ", ".join(f"{_n(n)}: {s:.1f} s" for n, s in loads.items()) + " for COPY, insert, "
-        "GiST index, ANALYZE). DB = `atlas.maps.postgis_view` (cell counts grouped in SQL, or the view's points "
-        "via the GiST index), rows fetched over local TCP; in memory = `filter_projects` + `in_view` + `bin_points` "
-        "on the loaded atlas (what the app does before building the layer). Views padded by half a view, as in the "
-        "app. Medians of 5 after a warm-up.", "",
-        *markdown(rows),
+        "GiST index, ANALYZE). DB = `atlas.maps.postgis_view` (cell counts from the counts each save keeps per "
+        "cell, border cells grouped in SQL, or the view's points via the GiST index), rows fetched over local TCP; "
+        "in memory = `filter_projects` + `in_view` + `bin_points` on the loaded atlas (what the app does before "
+        "building the layer). Views padded by half a view, as in the app. Medians of 5 after a warm-up.", "",
+        *markdown(rows), "",
+        *cells_section(rows),
     ]
 
 

@@ -2,7 +2,8 @@
 
 Every save is one transaction: lock the one-row `registry_head` (SELECT ... FOR UPDATE), compare it
 with the version the editor started from, check every row's `row_version` against that version's
-snapshot, then replace `projects`, append the new snapshot to `projects_history` and move the head.
+snapshot, then replace `projects`, recount the map's cells (`project_cells`, migration 003), append the
+new snapshot to `projects_history` and move the head.
 A client killed mid-save leaves an aborted transaction: the database stays at the previous version.
 """
 
@@ -142,6 +143,7 @@ class PostgisStore:
             )
             conn.execute("DELETE FROM projects")
             _insert_rows(conn, frame, before, new)
+            conn.execute("SELECT refresh_project_cells()")  # the map's cell counts move with the rows
             conn.execute(
                 sql.SQL(
                     "INSERT INTO projects_history (version, row_no, {cols}, geom, row_version, changed_in) "

@@ -17,13 +17,16 @@ import pandas as pd
 import psycopg
 import pytest
 
-from atlas.core import schema
+from atlas.core import schema, settings
+from atlas.core.model import Atlas
+from atlas.data.load import load_atlas
 from atlas.registry.db_schema import apply_migrations
 from atlas.registry.files import FileStore
 from atlas.registry.postgis import PostgisStore
 from atlas.registry.store import RegistryStore, normalise_projects
 from tests.conftest import TINY_TABLES
 from tests.storage.pg_cluster import DATABASE, ClusterUnavailable, throwaway_cluster
+from tests.test_synthetic_registry import script
 
 BACKENDS = ["files", "postgis"]
 REGISTRY_TEMPLATE = "atlas_registry_template"
@@ -81,6 +84,30 @@ def registry_url(pg_cluster: Cluster) -> Iterator[str]:
     """A fresh, migrated, empty registry database."""
     url = pg_cluster.new_database(REGISTRY_TEMPLATE)
     yield url
+    pg_cluster.drop_database(url)
+
+
+@dataclass(frozen=True)
+class SyntheticRegistry:
+    """A saved synthetic registry (shared by the session's tests: read it, never save to it)."""
+
+    url: str
+    projects: pd.DataFrame
+    atlas: Atlas
+
+
+SYNTHETIC_ROWS = 3000
+
+
+@pytest.fixture(scope="session")
+def synthetic_registry(pg_cluster: Cluster) -> Iterator[SyntheticRegistry]:
+    """`SYNTHETIC_ROWS` synthetic projects (scripts/make_synthetic_registry.py, seed 5) saved as version 1, and
+    the atlas the app would build from them in memory (the shipped data/ is only read)."""
+    frame = normalise_projects(script().make_registry(SYNTHETIC_ROWS, 5).astype(object))[0]
+    url = pg_cluster.new_database(REGISTRY_TEMPLATE)
+    data = settings.REPO_ROOT / "data"
+    PostgisStore(url, data_dir=data).save(frame, base_version="0", author="test", message="synthetic")
+    yield SyntheticRegistry(url, frame, load_atlas(data, projects=frame))
     pg_cluster.drop_database(url)
 
 
