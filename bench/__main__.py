@@ -3,6 +3,7 @@
     python -m bench            # N = 1k, 10k, 100k, 1M (about 15–20 min on 2 busy cores)
     python -m bench --quick    # N = 1k, 10k (about 3 min)
     python -m bench --no-postgis  # without the view queries in PostGIS for N >= 100k (bench/postgis.py, 2–3.3 min)
+    python -m bench --no-coldstart  # without the cold start at 1M (bench/coldstart.py, about 2 min)
 
 For each N: a synthetic registry (scripts/make_synthetic_registry.py, cached in bench/out/) in a
 copy of data/; the library timings (bench/library.py); the standalone HTML map, ours and the naive
@@ -25,7 +26,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from atlas.core import settings
-from bench import app, chromium, library
+from bench import app, chromium, coldstart, library
 from bench import postgis as bench_postgis
 from bench.registry import data_dir_with, registry_csv
 from bench.report import machine_description, write_results
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, default=RESULTS)
     parser.add_argument("--no-postgis", dest="postgis", action="store_false",
                         help="skip the view queries in PostGIS for N >= 100k (bench/postgis.py; 2 to 3.3 min)")
+    parser.add_argument("--no-coldstart", dest="coldstart", action="store_false",
+                        help="skip the cold start (fresh process, without and with the registry cache) at 1M")
     args = parser.parse_args(argv)
     sizes = args.sizes or (QUICK if args.quick else FULL)
     began = time.perf_counter()
@@ -91,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                          naive_timeout_s=NAIVE_TIMEOUT_S, python=platform.python_version(), shipped=shipped,
                          postgis=postgis_rows)
     print(text)
+    big = tuple(n for n in sizes if n >= 1_000_000)
+    if args.coldstart and big:  # after write_results, which rewrites the file: its own section is added
+        coldstart.run(big, output=args.output)
     return 0
 
 

@@ -129,11 +129,11 @@ def section(runs: list[ImportRun], *, load: tuple[float, ...]) -> list[str]:
     return [*lines, ""]
 
 
-def write_section(path: Path, lines: list[str]) -> None:
-    """Replace this section of results.md (or add it), leaving the other benchmarks' sections as they are."""
+def write_section(path: Path, lines: list[str], *, heading: str = SECTION) -> None:
+    """Replace the section `heading` of results.md (or add it), leaving the other benchmarks' sections as they are."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     body = "\n".join(lines)
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _: body + "\n", text)
     else:
