@@ -46,7 +46,6 @@ import shapely
 
 from atlas.core import settings
 from atlas.core.errors import Problem
-from atlas.core.memory import release_freed_memory
 from atlas.core.model import Atlas
 from atlas.data.load import load_atlas_with_problems, load_atlas_with_typed_projects
 from atlas.registry.columnar import (
@@ -165,7 +164,7 @@ class _Slot:
         atlas = load_atlas_with_typed_projects(self.data_dir, projects)
         if atlas is None:
             return None
-        release_freed_memory()
+        pa.default_memory_pool().release_unused()  # the decompressed codes; no cycles here to collect
         return CachedLoad(atlas, problems, "hit")
 
     # --- writing ------------------------------------------------------------------------------------

@@ -65,8 +65,9 @@ def frame_to_table(frame: gpd.GeoDataFrame) -> pa.Table:
         elif pd.api.types.is_string_dtype(column.dtype):
             if pd.api.types.pandas_dtype(str(column.dtype)) != column.dtype:
                 raise CacheFormatError(f"column {name}: dtype {column.dtype} cannot be named")
+            text = pa.array(column.array)  # the column's own Arrow array when it is one chunk: no copy
             names.append(name)
-            arrays.append(pa.chunked_array(pa.array(column.array)).combine_chunks())
+            arrays.append(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text)
             entry["kind"] = "text"
         elif isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
             names.append(name)
@@ -81,7 +82,10 @@ def frame_to_table(frame: gpd.GeoDataFrame) -> pa.Table:
 
 
 def table_to_frame(table: pa.Table) -> gpd.GeoDataFrame:
-    """The frame `frame_to_table` was given: same columns, dtypes, values and sharing of cells."""
+    """The frame `frame_to_table` was given: same columns, dtypes, values and sharing of cells.
+
+    Every array is made here (or is the table's own text), so nothing is copied again (`copy=False`).
+    """
     try:
         layout = json.loads((table.schema.metadata or {})[COLUMNS_KEY])
         rows, geometry = int(layout["rows"]), str(layout["geometry"])
@@ -101,15 +105,16 @@ def table_to_frame(table: pa.Table) -> gpd.GeoDataFrame:
             dictionary = cast(pa.DictionaryArray, array)
             distinct = np.empty(len(dictionary.dictionary), dtype=object)
             distinct[:] = dictionary.dictionary.to_pylist()
-            columns[name] = pd.Series(distinct[dictionary.indices.to_numpy()], dtype=object, name=name)
+            columns[name] = pd.Series(distinct[dictionary.indices.to_numpy()], dtype=object, name=name, copy=False)
         elif kind == "lists":
             cells = np.empty(len(entry["lists"]), dtype=object)
             cells[:] = [[str(item) for item in cell] for cell in entry["lists"]]
-            columns[name] = pd.Series(cells[array.to_numpy()], dtype=object, name=name)
+            columns[name] = pd.Series(cells[array.to_numpy()], dtype=object, name=name, copy=False)
         elif kind == "text":
-            columns[name] = pd.Series(pd.array(array, dtype=pd.api.types.pandas_dtype(entry["dtype"])), name=name)
+            strings: pd.api.extensions.ExtensionArray = pd.array(array, dtype=pd.api.types.pandas_dtype(entry["dtype"]))
+            columns[name] = pd.Series(strings, name=name, copy=False)
         elif kind == "numbers":
-            columns[name] = pd.Series(np.array(array.to_numpy(), dtype=entry["dtype"]), name=name)
+            columns[name] = pd.Series(np.array(array.to_numpy(), dtype=entry["dtype"]), name=name, copy=False)
         else:
             raise CacheFormatError(f"column {name}: unknown kind {kind!r}")
     frame = pd.DataFrame(columns, copy=False)
