@@ -6,7 +6,8 @@ found are read back from Arrow columns instead (`atlas.registry.columnar`), and 
 read again. Embedded file store only, and only for registries of `settings.registry_cache_min_bytes()`
 and more; ``ATLAS_CACHE_DIR=off`` switches it off (`settings.cache_dir`).
 
-Two files per data folder in the cache folder: ``projects-<key>.arrow`` (Arrow IPC, LZ4) and
+Two files per data folder in the cache folder: ``projects-<key>.arrow`` (Arrow IPC, LZ4: at 10⁶ projects
+it reads in well under a second where Parquet took 0.6-2.5 s, at about a third of the CSV's size) and
 ``projects-<key>.json``, the index naming what the payload was made from:
 
 - the registry's version token (`files.version_of`: the SHA-256 of its bytes). A stat stamp (device,
