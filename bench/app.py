@@ -76,10 +76,11 @@ def streamlit_server(data_dir: Path, *, startup_s: float = 120) -> Iterator[tupl
     streamlit = Path(os.sys.executable).with_name("streamlit")
     command = [str(streamlit), "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    # No registry cache: "first visit" stays the full load and validation (bench/coldstart.py measures the cache).
+    env = {**os.environ, "ATLAS_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", "ATLAS_CACHE_DIR": "off"}
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=settings.REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True,
-                                   env={**os.environ, "ATLAS_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
+                                   stdin=subprocess.DEVNULL, start_new_session=True, env=env)
     try:
         deadline = time.monotonic() + startup_s
         while not _healthy(url):

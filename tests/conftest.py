@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import pickle
 import shutil
 from collections.abc import Iterator
@@ -23,6 +24,20 @@ hypothesis_settings.register_profile("atlas", deadline=None, print_blob=True)
 hypothesis_settings.load_profile("atlas")
 
 SRC = "https://example.org/source"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The registry cache of every test (and of the app and CLI they start) goes to a temp folder, never ~/.cache."""
+    saved = os.environ.get("ATLAS_CACHE_DIR")
+    folder = tmp_path_factory.mktemp("atlas-cache")
+    os.environ["ATLAS_CACHE_DIR"] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop("ATLAS_CACHE_DIR", None)
+    else:
+        os.environ["ATLAS_CACHE_DIR"] = saved
+
 
 TINY_TABLES: dict[str, list[dict[str, str]]] = {
     "zones": [

@@ -60,6 +60,28 @@ def reload_check_seconds() -> float:
     return max(0.0, value)
 
 
+CACHE_DIR_NAME: Final[str] = "guizhou-aluminium-atlas"
+"""The atlas's folder under the user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``)."""
+CACHE_OFF_WORDS: Final[frozenset[str]] = frozenset({"off", "none", "no", "0", "false"})
+"""Values of ``$ATLAS_CACHE_DIR`` that switch the registry cache off."""
+
+
+def cache_dir() -> Path | None:
+    """Where derived files (the registry cache, `atlas.registry.cache`) go, or None when caching is off.
+
+    ``$ATLAS_CACHE_DIR`` when set (``off`` switches caching off), else ``$XDG_CACHE_HOME/guizhou-aluminium-atlas``
+    or ``~/.cache/guizhou-aluminium-atlas``: never inside the checkout, which may be read-only or shared.
+    """
+    override = os.environ.get("ATLAS_CACHE_DIR", "").strip()
+    if override.lower() in CACHE_OFF_WORDS:
+        return None
+    if override:
+        return Path(override).expanduser().resolve()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"  # XDG: relative paths are invalid
+    return base / CACHE_DIR_NAME
+
+
 LOCAL_METRIC_CRS: Final[str] = "EPSG:32648"
 """UTM 48N: metric plausibility checks (a point's distance to its stated county) to ~0.2 % scale error.
 Reported distances never use it: they are geodesic (`atlas.geo.geodesy`)."""
@@ -135,3 +157,17 @@ def import_max_bytes() -> int:
     """The import size limit: ``$ATLAS_IMPORT_MAX_BYTES`` (bytes) when set to a positive integer, else the default."""
     raw = os.environ.get("ATLAS_IMPORT_MAX_BYTES", "").strip()
     return int(raw) if raw.isdigit() and int(raw) > 0 else IMPORT_MAX_BYTES
+
+
+REGISTRY_CACHE_MIN_BYTES: Final[int] = 8 * 1024 * 1024
+"""Registries (``projects.csv``) from this size on are cached as validated columns (`atlas.registry.cache`).
+
+8 MB is roughly 20,000-50,000 projects, where parsing, validating and building the search keys start to take
+seconds; a smaller registry loads in about a second, less than its cache would save. ``$ATLAS_CACHE_MIN_BYTES``
+overrides (0 caches every registry)."""
+
+
+def registry_cache_min_bytes() -> int:
+    """The cache threshold: ``$ATLAS_CACHE_MIN_BYTES`` (bytes) when set to a whole number >= 0, else the default."""
+    raw = os.environ.get("ATLAS_CACHE_MIN_BYTES", "").strip()
+    return int(raw) if raw.isdigit() else REGISTRY_CACHE_MIN_BYTES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -73,6 +74,20 @@ def load_atlas_with_problems(
     atlas = build_atlas(handed_over.pop())
     release()
     return atlas, problems
+
+
+def load_atlas_with_typed_projects(data_dir: Path, projects: gpd.GeoDataFrame) -> Atlas | None:
+    """The atlas of the folder's other tables around an already validated, typed projects layer.
+
+    For a registry cache (`atlas.registry.cache`): the projects come as `build_atlas` made them and the
+    problems were recorded with them, so only the small tables are read and typed again, unchecked (their
+    content is the one the cached problems were found in). None when a table can no longer be read.
+    """
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in schema.PROJECT_COLUMNS})
+    raw, problems = read_raw_data(data_dir, projects=empty)
+    if any(p.severity == "error" for p in problems):
+        return None
+    return replace(build_atlas(raw), projects=projects)
 
 
 def read_raw_data(root: Path, *, projects: pd.DataFrame | None = None) -> tuple[RawData, list[Problem]]:

@@ -2,7 +2,8 @@
 
 Loading (`atlas.data.load`) never opens a store: these startup functions do, and hand the store's
 projects to the loader. With the embedded file store the loader reads the store's own file (its fast
-column-wise reader); with PostgreSQL the store's table is handed over as text cells.
+column-wise reader), through the registry cache (`atlas.registry.cache`) when the file is large; with
+PostgreSQL the store's table is handed over as text cells.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from atlas.core import settings
 from atlas.core.errors import Problem, raise_if_any
 from atlas.core.model import Atlas
 from atlas.data.load import load_atlas_with_problems
+from atlas.registry.cache import load_with_cache
 from atlas.registry.files import FileStore
 from atlas.registry.postgis import PostgisStore
 from atlas.registry.store import RegistryStore
@@ -41,7 +43,8 @@ def open_atlas_with_problems(data_dir: Path | None = None) -> tuple[Atlas | None
     root = data_dir or settings.data_dir()
     store = open_store(root)
     if isinstance(store, FileStore):
-        return load_atlas_with_problems(root)  # the store's file is the folder's projects table
+        loaded = load_with_cache(root)  # the store's file is the folder's projects table
+        return loaded.atlas, loaded.problems
     return load_atlas_with_problems(root, projects=store.read()[0])
 
 

@@ -32,6 +32,7 @@ def _select_cell(page: Page, *, row: int, right: int) -> None:
 
 def test_gap_matrix_shows_and_a_selected_cell_lists_the_projects_behind_it(page: Page, app_url: str, page_log: PageLog):
     open_app(page, f"{app_url}/gaps?lang=en&cluster=alloy-products")
+    page.locator(DATAFRAME).first.wait_for()  # a loaded machine can be idle before the grid has mounted
     assert page.locator(DATAFRAME).count() == 1
     assert "Click a cell of the matrix" in page.locator(MAIN_BLOCK).inner_text()
     frame = map_frame(page)
