@@ -133,9 +133,12 @@ class Embedded:
 class TwoServers:
     watches: list[Watch]
     idle: dict[str, float] = field(default_factory=dict)
-    """CPU ms per check interval while idle, by process ("server A", "server B", "PostgreSQL")."""
+    """CPU ms per check interval while idle with a session open on each server, by process ("server A",
+    "server B", "PostgreSQL")."""
+    idle_bare: dict[str, float] = field(default_factory=dict)
+    """The same before any session: no atlas loaded, no check made; Streamlit's own idle cost."""
     idle_sessions: int | None = None
-    """Database connections made during the idle window (each `stamp()` makes one)."""
+    """Database connections made during the idle window with sessions open (each `stamp()` makes one)."""
     stamp_ms: float | None = None
     stamp_db_cpu_ms: float | None = None
     save_s: float | None = None
@@ -334,13 +337,14 @@ def two_servers(browser: Browser) -> TwoServers:
         env = {"ATLAS_DATABASE_URL": url}
         with streamlit_server(data, env=env) as a, streamlit_server(data, env=env) as b:
             servers = {"server A": a, "server B": b}
+            result = TwoServers([])
+            result.idle_bare, _ = _idle_cost(servers, postmaster, monitor)
             context = browser.new_context(viewport=VIEWPORT)
             opened = [open_session(context, server[0]) for server in servers.values()]
             counts = {p.projects for _, p in opened}
             if len(counts) != 1 or None in counts:
                 raise RuntimeError(f"the two servers' first sessions disagree: {[p for _, p in opened]}")
             before = int(counts.pop() or 0)
-            result = TwoServers([])
             result.idle, result.idle_sessions = _idle_cost(servers, postmaster, monitor)
             result.stamp_ms, result.stamp_db_cpu_ms = _stamp_cost(store, postmaster)
             baseline = baselines(context, servers)
@@ -451,12 +455,15 @@ def section(results: Results) -> list[str]:
             f"happening; CPU (utime + stime of the process tree, from /proc, 10 ms ticks) per "
             f"{results.check_s:g} s check interval:",
             "",
-            "| process | CPU per check interval while idle (ms) |",
-            "|---|---:|",
-            *(f"| {name} | {ms:.1f} |" for name, ms in t.idle.items()),
+            "| process | CPU per check interval, idle, a session open on each server (ms) "
+            "| the same before any session: no atlas, no check (ms) |",
+            "|---|---:|---:|",
+            *(f"| {name} | {ms:.0f} | {t.idle_bare.get(name, 0):.0f} |" for name, ms in t.idle.items()),
             "",
-            f"Database connections made during the idle window: {t.idle_sessions} (each `stamp()` opens one). The "
-            "check is lazy: it runs inside a script run, so a server nobody is looking at asks the database nothing. "
+            f"Database connections made during the idle window with sessions open: {t.idle_sessions} (each "
+            "`stamp()` opens one). The check is lazy: it runs inside a script run, so a server whose sessions sit "
+            "idle asks the database nothing, and the idle CPU is Streamlit's own (compare the column without any "
+            "session). "
             f"When sessions are active, one check = one `PostgisStore.stamp()`: {t.stamp_ms or 0:.1f} ms wall "
             f"(median of {STAMP_CALLS}, a new connection and one one-row query) and {t.stamp_db_cpu_ms or 0:.1f} ms "
             "of the database's CPU (its backend's start and query), at most once per check interval per server.",
@@ -478,7 +485,8 @@ def summary(results: Results) -> str:
     if results.two is not None:
         t = results.two
         parts.append("two servers: " + ", ".join(f"{w.name} {_s(w.shown_s)}" for w in t.watches)
-                     + "; idle CPU per check " + ", ".join(f"{k} {v:.1f} ms" for k, v in t.idle.items())
+                     + "; idle CPU per check interval " + ", ".join(
+                         f"{k} {v:.0f} ms (bare {t.idle_bare.get(k, 0):.0f})" for k, v in t.idle.items())
                      + f"; stamp {t.stamp_ms or 0:.1f} ms")
     return (f"freshness: {' | '.join(parts)} | load {results.load_before[0]:.1f}→{results.load_after[0]:.1f} "
             f"| {results.total_s:.0f} s")
