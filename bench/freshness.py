@@ -468,6 +468,11 @@ def section(results: Results) -> list[str]:
             f"(median of {STAMP_CALLS}, a new connection and one one-row query) and {t.stamp_db_cpu_ms or 0:.1f} ms "
             "of the database's CPU (its backend's start and query), at most once per check interval per server.",
         ]
+    watches = [*([e.watch] if e else []), *(t.watches if t else [])]
+    lines += ["", "Each session read (opened at → caption read at, seconds after the change: projects shown):", ""]
+    lines += [f"- {w.name}: " + "; ".join(
+        f"{p.opened_s:.1f} → {_at(p.shown_s)}: {p.projects}" for p in sorted(w.probes, key=lambda p: p.opened_s))
+        for w in watches]
     problems = [f"{w.name}: {err}" for w in [*([e.watch] if e else []), *(t.watches if t else [])]
                 for err in w.errors()]
     if problems:
