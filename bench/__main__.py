@@ -5,6 +5,7 @@
     python -m bench --no-postgis  # without the view queries in PostGIS for N >= 100k (bench/postgis.py, 2–3.3 min)
     python -m bench --no-serving  # without the shared-server measures (bench/serving.py, about 5 min)
     python -m bench --no-coldstart  # without the cold start at 1M (bench/coldstart.py, about 2 min)
+    python -m bench --no-freshness  # without fresh data after a save elsewhere, two app servers (bench/freshness.py)
 
 For each N: a synthetic registry (scripts/make_synthetic_registry.py, cached in bench/out/) in a
 copy of data/; the library timings (bench/library.py); the standalone HTML map, ours and the naive
@@ -28,7 +29,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from atlas.core import settings
-from bench import app, chromium, coldstart, library, serving
+from bench import app, chromium, coldstart, freshness, library, serving
 from bench import postgis as bench_postgis
 from bench.registry import data_dir_with, registry_csv
 from bench.report import machine_description, write_results, write_section
@@ -54,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the shared-server measures (bench/serving.py; about 5 min)")
     parser.add_argument("--no-coldstart", dest="coldstart", action="store_false",
                         help="skip the cold start (fresh process, without and with the registry cache) at 1M")
+    parser.add_argument("--no-freshness", dest="freshness", action="store_false",
+                        help="skip the staleness after a save elsewhere and two app servers on one PostGIS (~2 min)")
     args = parser.parse_args(argv)
     sizes = args.sizes or (QUICK if args.quick else FULL)
     began = time.perf_counter()
@@ -100,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
                          postgis=postgis_rows)
     if served is not None:
         write_section(args.output, serving.section(served))
+        text = args.output.read_text(encoding="utf-8")
+    if args.freshness:
+        fresh = freshness.run_all()
+        write_section(args.output, freshness.section(fresh))
+        print(freshness.summary(fresh), flush=True)
         text = args.output.read_text(encoding="utf-8")
     print(text)
     big = tuple(n for n in sizes if n >= 1_000_000)

@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,8 +68,10 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(data_dir: Path, *, startup_s: float = 120) -> Iterator[tuple[str, int]]:
-    """``streamlit run app.py`` with ATLAS_DATA_DIR=`data_dir`; yields (url, pid); stops its process group."""
+def streamlit_server(data_dir: Path, *, startup_s: float = 120,
+                     env: Mapping[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    """``streamlit run app.py`` with ATLAS_DATA_DIR=`data_dir` (and `env` on top, e.g. a database URL);
+    yields (url, pid); stops its process group."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = OUT / f"streamlit-{port}.log"
@@ -77,7 +79,8 @@ def streamlit_server(data_dir: Path, *, startup_s: float = 120) -> Iterator[tupl
     command = [str(streamlit), "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     # No registry cache: "first visit" stays the full load and validation (bench/coldstart.py measures the cache).
-    env = {**os.environ, "ATLAS_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", "ATLAS_CACHE_DIR": "off"}
+    env = {**os.environ, "ATLAS_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", "ATLAS_CACHE_DIR": "off",
+           **(env or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=settings.REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True, env=env)
