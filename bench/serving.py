@@ -393,7 +393,6 @@ async def cpu_per_view(browser: Browser, url: str, pid: int, *, views: int = VIE
     run = CpuRun(n=0, load_before=os.getloadavg())
     for path in pages:
         run.first_visits.append(await one_view(browser, url, pid, path, timeout_s=timeout_s))
-    run.idle_ms_per_s = await measure_idle_rate(pid) * 1000
     returning = await browser.new_context(viewport=VIEWPORT)
     try:
         for path in pages:
@@ -437,9 +436,11 @@ async def _measure_cpu(n: int, views: int, timeout_s: float) -> CpuRun:
     start = time.perf_counter()
     with streamlit_server(data_dir) as (url, pid):
         server_up_s = time.perf_counter() - start
+        idle = await measure_idle_rate(pid)  # before any visit: the first visits' settling needs it
         async with _browser() as browser:
             run = await cpu_per_view(browser, url, pid, views=views, timeout_s=timeout_s)
     run.n, run.start_s, run.total_s = n, server_up_s, time.perf_counter() - began
+    run.idle_ms_per_s = idle * 1000  # with nobody connected yet
     return run
 
 
@@ -559,9 +560,9 @@ async def _measure_many(n: int, counts: tuple[int, ...], timeout_s: float) -> tu
     del atlas
     runs = []
     with streamlit_server(data_dir) as (url, pid):
+        await measure_idle_rate(pid)
         async with _browser() as browser:
             first = await warm_up(browser, url, pid, timeout_s=timeout_s)
-            await measure_idle_rate(pid)
             for count in counts:
                 runs.append(await many_at_once(browser, url, pid, filters[:count], expected[:count],
                                                timeout_s=timeout_s))
