@@ -57,6 +57,6 @@ st.subheader(t("map_table", lang))
 shown_layers = frozenset(layers or [])
 listing = derived("map-listing", (filters, shown_layers, lang),
                   lambda: localise_frame(map_listing(view, shown_layers, lang=lang, limit=MAP_TABLE_MAX_ROWS), lang))
-if len(view.projects) > MAP_TABLE_MAX_ROWS and Layer.PROJECTS in set(layers or []):
+if len(view.projects) > MAP_TABLE_MAX_ROWS and Layer.PROJECTS in shown_layers:
     st.caption(t("map_table_truncated", lang, shown=MAP_TABLE_MAX_ROWS, total=len(view.projects)))
 st.dataframe(listing, hide_index=True, width="stretch")

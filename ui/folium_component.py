@@ -14,6 +14,7 @@ tests/test_pinned_versions.py fails loudly when another version is installed).
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -153,7 +154,7 @@ def show_rendered(
 
 def _component_key(base: RenderedMap, key: str) -> str:
     """`generate_js_hash(script, key)` without re-reading the script: the key is mixed into the cached hash."""
-    return sf.hashlib.sha256(f"{base.script_hash}|{key}".encode()).hexdigest()
+    return hashlib.sha256(f"{base.script_hash}|{key}".encode()).hexdigest()
 
 
 def _defaults(base: RenderedMap) -> dict[str, Any]:

@@ -93,7 +93,8 @@ def show_map(
     """
     base = rendered_base_map(lang, basemap, highlight_zone)
     large = Layer.PROJECTS in layers and len(view.projects) > MAP_LARGE_POINTS
-    order = [layer for layer in DRAW_ORDER if layer in set(layers)]
+    wanted = set(layers)
+    order = [layer for layer in DRAW_ORDER if layer in wanted]
     groups: list[RenderedGroup] = []
     returned = ["last_object_clicked"]
     for layer in order:

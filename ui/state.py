@@ -81,11 +81,6 @@ def derived(kind: str, key: Hashable, build: Callable[[], T], *, max_entries: in
     return served().cached(kind, key, build, max_entries=max_entries)
 
 
-def atlas_token() -> str:
-    """Changes with every load of the atlas: keys what a browser or a cache holds across runs."""
-    return served().token
-
-
 def _served_atlas() -> Atlas:
     snapshot = served()
     raise_if_any(snapshot.problems)

@@ -45,8 +45,7 @@ class Snapshot:
     problems: list[Problem]
     stamp: str
     token: str
-    """Unique per load: keys caches outside the snapshot (a browser's map, a download's name)."""
-    loaded_at: float = field(default_factory=time.time)
+    """Unique per load (two loads of one stamp differ): tells snapshots apart."""
     _memo: dict[str, OrderedDict[Hashable, Any]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _building: dict[tuple[str, Hashable], threading.Lock] = field(default_factory=dict, repr=False)

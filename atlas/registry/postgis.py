@@ -77,8 +77,7 @@ class PostgisStore:
             conn.commit()
             yield conn
         except psycopg.Error as exc:
-            reason = (str(exc).strip().splitlines() or ["no reason given"])[0]
-            raise AtlasError(f"registry database {where}: {reason}") from exc
+            raise _database_error(where, exc) from exc
         finally:
             conn.close()
 
@@ -101,8 +100,7 @@ class PostgisStore:
             try:
                 return str(_head(conn))
             except psycopg.Error as exc:
-                reason = (str(exc).strip().splitlines() or ["no reason given"])[0]
-                raise AtlasError(f"registry database {where}: {reason}") from exc
+                raise _database_error(where, exc) from exc
 
     def history(self) -> list[RegistryVersion]:
         """Every saved version, newest first."""
@@ -153,6 +151,12 @@ class PostgisStore:
             )
             conn.execute("UPDATE registry_head SET version = %s", (new,))
         return str(new)
+
+
+def _database_error(where: str, exc: psycopg.Error) -> AtlasError:
+    """One line naming the database (never its password) and the server's first line of reason."""
+    reason = (str(exc).strip().splitlines() or ["no reason given"])[0]
+    return AtlasError(f"registry database {where}: {reason}")
 
 
 def _head(conn: psycopg.Connection[Any]) -> int:
