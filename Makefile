@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
-APT_PACKAGES := chromium fonts-noto-cjk postgresql-15 postgresql-15-postgis-3
+APT_PACKAGES := chromium fonts-noto-cjk postgresql-15 postgresql-15-postgis-3 gdal-bin
 LINT_PATHS := atlas ui pages app.py tests scripts bench
 
 .PHONY: run test test-fast lint lock bench fuzz system-deps clean help
@@ -36,7 +36,8 @@ $(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@ $(VENV)/.installed
 
-# Debian packages the browser suite and the PDF export need (chromium + a CJK font), and the throw-away
+# Debian packages the browser suite and the PDF export need (chromium + a CJK font), Debian 12's GDAL (ogrinfo: the
+# GeoPackage test opens exports as its QGIS would), and the throw-away
 # PostgreSQL 15 + PostGIS cluster of the storage tests (tests/storage/pg_cluster.py); root or sudo.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -189,3 +191,49 @@ def test_geo_profiles_keep_host_county_projects_of_unstated_zone_in_a_layer_of_t
     empty = tmp_path / "empty.gpkg"  # a zone with none still has the layer, empty
     empty.write_bytes(profile_to_bytes(zone_profile(tiny_atlas, "zunyi-heping"), "gpkg", lang="en"))
     assert len(pyogrio.read_dataframe(empty, layer="projects_county_unstated")) == 0
+
+
+@pytest.fixture
+def umask_022():
+    """A colleague's normal setting: new files readable by group and others."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def test_an_exported_file_is_readable_by_colleagues_also_after_replacing_one(tmp_path: Path, umask_022):
+    target = tmp_path / "profile.csv"
+    write_bytes_atomically(target, lambda: b"new")
+    assert target.stat().st_mode & 0o777 == 0o644
+    write_bytes_atomically(target, lambda: b"newer")  # the atomic replace keeps the umask's mode too
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_stricter_umask_is_respected(tmp_path: Path):
+    old = os.umask(0o077)
+    try:
+        target = tmp_path / "private.csv"
+        write_bytes_atomically(target, lambda: b"x")
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_geopackages_are_version_1_2_which_older_gdal_reads_without_a_warning(tmp_path: Path, tiny_atlas):
+    path = tmp_path / "qingzhen.gpkg"
+    path.write_bytes(profile_to_bytes(zone_profile(tiny_atlas, "qingzhen"), "gpkg", lang="zh"))
+    header = path.read_bytes()[:100]
+    assert header[68:72] == b"GPKG"  # application_id
+    assert int.from_bytes(header[60:64], "big") == 10200  # user_version: 1.2.0
+
+
+def test_debian_gdal_opens_the_geopackage_without_a_version_warning(tmp_path: Path, tiny_atlas):
+    path = tmp_path / "qingzhen.gpkg"
+    path.write_bytes(profile_to_bytes(zone_profile(tiny_atlas, "qingzhen"), "gpkg", lang="en"))
+    ogrinfo = shutil.which("ogrinfo")
+    assert ogrinfo, "Debian's gdal-bin (GDAL 3.6 on Debian 12) is installed by `make system-deps`"
+    run = subprocess.run([ogrinfo, "-ro", "-so", str(path)], capture_output=True, text=True, check=True)
+    assert "partially supported" not in run.stdout + run.stderr
+    assert "projects" in run.stdout

@@ -29,7 +29,6 @@ import hashlib
 import json
 import logging
 import os
-import secrets
 import sys
 import time
 import unicodedata
@@ -46,6 +45,7 @@ import pypinyin
 import shapely
 
 from atlas.core import settings
+from atlas.core.atomic import create_new, temp_path, write_atomically
 from atlas.core.errors import Problem
 from atlas.core.model import Atlas
 from atlas.data.load import load_atlas_with_problems, load_atlas_with_typed_projects
@@ -199,9 +199,9 @@ class _Slot:
         encoded = problems_to_json(problems)
         self.payload.parent.mkdir(parents=True, exist_ok=True)
         _remove_old_temp_files(self.payload.parent)
-        temp = _temp_path(self.payload)
+        temp = temp_path(self.payload)
         try:
-            with os.fdopen(_create(temp), "wb") as handle:
+            with os.fdopen(create_new(temp), "wb") as handle:
                 options = pa.ipc.IpcWriteOptions(compression="lz4")
                 with pa.ipc.new_file(handle, table.schema, options=options) as writer:
                     writer.write_table(table, max_chunksize=max(table.num_rows, 1))
@@ -277,25 +277,9 @@ def _racy(stamp: tuple[int, ...]) -> bool:
 # --- files --------------------------------------------------------------------------------------------
 
 
-def _temp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-
-
-def _create(path: Path) -> int:
-    """A new file opened for writing, its permissions from the umask (not `tempfile`'s 0600)."""
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-
-
 def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = _temp_path(path)
-    try:
-        with os.fdopen(_create(temp), "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    write_atomically(path, data, durable=False)
 
 
 def _remove_old_temp_files(folder: Path) -> None:

@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -26,6 +25,7 @@ from typing import Final
 
 import pandas as pd
 
+from atlas.core.atomic import write_atomically
 from atlas.core.errors import AtlasError, DataValidationError
 from atlas.registry.store import (
     EMPTY_VERSION,
@@ -246,33 +246,6 @@ class FileStore:
             yield
         finally:
             os.close(fd)  # closing the descriptor releases the lock, also when the process dies
-
-
-def write_atomically(path: Path, data: bytes | bytearray) -> None:
-    """Replace `path` with `data` so that a crash leaves the old or the new file, never a mix.
-
-    Temp file in the same folder, flush + fsync, ``os.replace``, then fsync of the folder so the
-    rename itself survives a power cut.
-    """
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _row_count(data: bytes) -> int:

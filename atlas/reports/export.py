@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -18,6 +18,7 @@ import pyogrio
 from atlas.analysis.gaps import gap_cells_for_file, gap_matrix_tables
 from atlas.analysis.profile import ZoneProfile
 from atlas.core import settings
+from atlas.core.atomic import write_atomically
 from atlas.core.errors import AtlasError
 from atlas.core.i18n import column_label, holds_lists, localise_frame, t
 from atlas.core.safe import neutralise_formula, neutralise_frame
@@ -149,6 +150,19 @@ def _profile_layers(profile: ZoneProfile) -> dict[str, gpd.GeoDataFrame]:
     }
 
 
+GPKG_VERSION: Final[str] = "1.2"
+"""GeoPackage 1.2: GDAL 3.6 (Debian 12, its QGIS) warns that newer files "may only be partially supported".
+
+GDAL 3.8+ writes 1.4 by default; nothing the atlas writes needs 1.3/1.4 (they add related tables and
+a different timestamp encoding), so the oldest still-current version is the one every reader opens cleanly.
+"""
+
+
+def _gpkg_options(path: Path) -> dict[str, Any]:
+    """Append to the file once it exists; set the version only when creating it (a dataset option)."""
+    return {"append": True} if path.exists() else {"VERSION": GPKG_VERSION}
+
+
 def _geo_bytes(
     layers: dict[str, gpd.GeoDataFrame], fmt: str, *, tables: dict[str, pd.DataFrame] | None = None
 ) -> bytes:
@@ -160,9 +174,9 @@ def _geo_bytes(
             if fmt == "geojson":
                 clean.to_file(path, driver="GeoJSON", engine="pyogrio", RFC7946="YES", WRITE_NAME="NO")
             else:
-                clean.to_file(path, driver="GPKG", layer=name, engine="pyogrio", append=path.exists())
+                clean.to_file(path, driver="GPKG", layer=name, engine="pyogrio", **_gpkg_options(path))
         for name, table in (tables or {}).items():
-            pyogrio.write_dataframe(flat_for_file(table), path, layer=name, driver="GPKG", append=path.exists())
+            pyogrio.write_dataframe(flat_for_file(table), path, layer=name, driver="GPKG", **_gpkg_options(path))
         return path.read_bytes()
 
 
@@ -204,17 +218,11 @@ def write_bytes_atomically(path: Path, produce: Callable[[], bytes]) -> Path:
     if target.is_dir():
         raise AtlasError(f"cannot write {target}: it is a folder")
     data = produce()
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         if target.exists():
             shutil.copy2(target, target.with_name(target.name + ".bak"))
-        os.replace(tmp_name, target)
+        write_atomically(target, data)
     except OSError as exc:
-        Path(tmp_name).unlink(missing_ok=True)
         raise AtlasError(f"cannot write {target}: {exc.strerror}") from exc
     return target
 

@@ -144,3 +144,15 @@ def test_an_empty_folder_is_an_empty_registry_at_version_zero(tmp_path):
     frame, version = store.read()
     assert version == "0" and frame.empty and store.history() == []
     assert isinstance(frame, pd.DataFrame)
+
+
+def test_saved_registry_files_follow_the_umask_so_a_colleague_account_can_read_them(tiny_data_dir):
+    old = os.umask(0o022)
+    try:
+        store = FileStore(tiny_data_dir)
+        frame, base = store.read()
+        store.save(edited(frame, "foil", status="operating"), base_version=base, author="a", message="m")
+    finally:
+        os.umask(old)
+    written = [store.path, *store.history_dir.iterdir()]
+    assert {oct(p.stat().st_mode & 0o777) for p in written} == {oct(0o644)}
