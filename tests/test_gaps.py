@@ -20,6 +20,7 @@ from atlas.analysis.gaps import (
     styled_gap_matrix,
 )
 from atlas.core.errors import AtlasError
+from atlas.core.palette import COVERAGE_COLOURS
 from atlas.reports.export import gap_matrix_to_bytes
 
 
@@ -112,11 +113,12 @@ def test_records_behind_a_cell_include_recycling_bases_in_order(tiny_atlas):
 
 def test_styled_matrix_paints_gaps_red_and_leaves_names_unpainted(tiny_atlas):
     html = styled_gap_matrix(gap_matrix_long(tiny_atlas), "alloy-products", "en").to_html()
-    assert "background-color: #d73027" in html  # zunyi-heping's gaps
-    assert "background-color: #c6dbef" in html  # qingzhen's smelter: there, but the cluster is not assigned
-    assert "background-color: #1a9850" not in html  # ... so nothing is painted "operating"
+    gap, present, operating = (COVERAGE_COLOURS[s] for s in ("assigned-empty", "present-not-assigned", "operating"))
+    assert f"background-color: {gap}" in html  # zunyi-heping's gaps
+    assert f"background-color: {present}" in html  # qingzhen's smelter: there, but the cluster is not assigned
+    assert f"background-color: {operating}" not in html  # ... so nothing is painted "operating"
     lightweight = styled_gap_matrix(gap_matrix_long(tiny_atlas), "lightweight-materials", "en").to_html()
-    assert "background-color: #1a9850" in lightweight  # where the cluster is assigned, it is
+    assert f"background-color: {operating}" in lightweight  # where the cluster is assigned, it is
 
 
 def test_gap_counts_per_zone_separate_assigned_from_not(tiny_atlas):

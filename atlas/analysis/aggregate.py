@@ -12,12 +12,20 @@ from atlas.analysis.project_index import ProjectIndex, index_of
 from atlas.analysis.query import Filters, filter_projects, indexed_mask, prefecture_of
 from atlas.core import schema
 from atlas.core.model import Atlas
+from atlas.core.palette import STATE_COLOURS, STATE_ORDER
 from atlas.core.schema import Lang
 
 GroupBy = Literal["cluster-type", "zone", "prefecture", "stage"]
 GROUP_BYS: Final[tuple[GroupBy, ...]] = ("cluster-type", "zone", "prefecture", "stage")
-STATES: Final[tuple[str, ...]] = ("operating", "building", "planned", "other")
+STATES: Final[tuple[str, ...]] = STATE_ORDER
 NO_GROUP: Final[str] = "(none)"
+NO_GROUP_NAMES: Final[dict[str, tuple[str, str]]] = {
+    "cluster-type": ("（未归入集群）", "(no cluster)"),
+    "zone": ("（不在开发区内或未说明）", "(outside a zone, or not stated)"),
+    "prefecture": ("（未说明）", "(not stated)"),
+    "stage": ("（未说明）", "(not stated)"),
+}
+"""What the `NO_GROUP` row is called in each grouping: a reader sees words, not a code."""
 """Key of projects without a cluster type or zone: shown, never silently dropped."""
 
 
@@ -46,8 +54,13 @@ def _summary(atlas: Atlas, tally: _Tally, *, by: GroupBy) -> pd.DataFrame:
     keys += sorted(tally.present - set(keys))
     states = list(STATES)
     out = pd.DataFrame({"key": keys})
-    out["name_zh"] = [names.loc[k, "name_zh"] if k in names.index else k for k in keys]
-    out["name_en"] = [names.loc[k, "name_en"] if k in names.index else k for k in keys]
+    for column, lang_index in (("name_zh", 0), ("name_en", 1)):
+        out[column] = [
+            names.loc[k, column] if k in names.index
+            else NO_GROUP_NAMES[by][lang_index] if k == NO_GROUP
+            else k
+            for k in keys
+        ]
     out["projects"] = [int(tally.size.get(k, 0)) for k in keys]
     counts = tally.states.reindex(index=keys, columns=states, fill_value=0)
     for state in states:
@@ -170,7 +183,11 @@ def summarise_matching(atlas: Atlas, filters: Filters, *, by: GroupBy) -> pd.Dat
 
 
 def status_breakdown(summary: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """Long table (group, state, count) of a summary, for a stacked bar chart in `lang`."""
+    """Long table (group, state, count, order, colour) of a summary, for a stacked bar chart in `lang`.
+
+    `order` is the life-cycle position of the state and `colour` its colour in `atlas.core.palette`, so a
+    chart stacks and colours the states as the map, the gap matrix and the profiles do.
+    """
     name = f"name_{lang}"
     long = summary.melt(id_vars=[name], value_vars=list(STATES), var_name="state", value_name="count")
     labels = {
@@ -179,6 +196,8 @@ def status_breakdown(summary: pd.DataFrame, lang: Lang) -> pd.DataFrame:
         "planned": ("规划/签约", "planned"),
         "other": ("其他", "other"),
     }
+    long["order"] = long["state"].map(STATES.index)
+    long["colour"] = long["state"].map(STATE_COLOURS)
     long["state"] = long["state"].map(lambda s: labels[s][0 if lang == "zh" else 1])
     return long.rename(columns={name: "group"})
 

@@ -12,6 +12,7 @@ from atlas.analysis.chain import assigned_cluster_types, zone_chain_coverage
 from atlas.core.errors import AtlasError
 from atlas.core.i18n import column_label, localise_frame, t
 from atlas.core.model import Atlas
+from atlas.core.palette import coverage_colours
 from atlas.core.schema import Lang, label
 
 GAP_STATES: Final[tuple[str, ...]] = (
@@ -37,17 +38,6 @@ STATE_LABELS: Final[dict[str, tuple[str, str]]] = {
     "not-assigned": ("未指定", "not assigned"),
 }
 """Short cell labels; `planned` covers signed agreements too, `building` commissioning plants."""
-
-STATE_COLOURS: Final[dict[str, tuple[str, str]]] = {
-    "operating": ("#1a9850", "#ffffff"),
-    "building": ("#91cf60", "#111111"),
-    "planned": ("#fee08b", "#111111"),
-    "present-not-assigned": ("#c6dbef", "#08306b"),
-    "assigned-empty": ("#d73027", "#ffffff"),
-    "not-assigned": ("#f0f0f0", "#777777"),
-}
-"""(background, text) per state: a red-yellow-green scale a planner reads at a glance; grey is "not asked for",
-pale blue "there anyway, not asked for" (off the scale: it neither fills nor opens a gap)."""
 
 STAGE_COLUMN_OFFSET: Final[int] = 2
 """Stage columns of `gap_matrix_wide` start after the zone name and the "assigned" column."""
@@ -147,13 +137,13 @@ def gap_matrix_wide(long: pd.DataFrame, cluster_type: str, lang: Lang) -> pd.Dat
 
 
 def styled_gap_matrix(long: pd.DataFrame, cluster_type: str, lang: Lang) -> Styler:
-    """`gap_matrix_wide` with each stage cell coloured by its state (`STATE_COLOURS`)."""
+    """`gap_matrix_wide` with each stage cell coloured by its state (`atlas.core.palette`)."""
     wide = gap_matrix_wide(long, cluster_type, lang)
     states = gap_matrix_states(long, cluster_type)
     css = pd.DataFrame("", index=wide.index, columns=wide.columns)
     for i, zone in enumerate(states.index):
         for j, stage in enumerate(states.columns):
-            background, text = STATE_COLOURS[str(states.at[zone, stage])]
+            background, text = coverage_colours(str(states.at[zone, stage]))
             css.iat[i, j + STAGE_COLUMN_OFFSET] = f"background-color: {background}; color: {text}"
     return wide.style.apply(lambda _: css, axis=None)
 

@@ -39,6 +39,7 @@ from folium.template import Template
 
 from atlas.analysis.project_index import factorize_cells
 from atlas.core.i18n import column_label
+from atlas.core.palette import status_colour
 from atlas.core.schema import (
     CLUSTER_COLOURS,
     NO_CLUSTER_COLOUR,
@@ -178,6 +179,7 @@ def project_payload(projects: pd.DataFrame, *, lang: Lang, names: bool | None = 
         "keys": keys.tolist(),
         "c": [_combo_entry(c, lang) for c in combos],
         "st": [label(s, lang) for s in statuses],
+        "sc": [status_colour(s) for s in statuses],
         "p": [[label(p, lang), p == PositionPrecision.EXACT] for p in precisions],
         "ip": prefix,
         "i": [i[len(prefix):] for i in ids],
@@ -382,9 +384,15 @@ class CanvasPoints(MacroElement):
                     var d = el("div", null, "min-width:200px;max-width:340px;font-size:13px;line-height:1.4");
                     d.appendChild(el("div", nameOf(i), "font-weight:bold;font-size:14px"));
                     [[P.lab.id, P.ip + P.i[i]], [P.lab.cluster_types, P.c[k[0]][1]],
-                     [P.lab.status, P.st[k[1]]], [P.lab.position_precision, P.p[k[2]][0]]].forEach(function (r) {
+                     [P.lab.status, P.st[k[1]], P.sc[k[1]]],
+                     [P.lab.position_precision, P.p[k[2]][0]]].forEach(function (r) {
                         var row = el("div", null, "margin-top:3px");
                         row.appendChild(el("b", r[0] + ": ", ""));
+                        if (r[2]) {  /* the status's colour, as in the charts and the gap matrix */
+                            row.appendChild(el("span", "", "display:inline-block;width:.75em;height:.75em;"
+                                + "border-radius:50%;margin-right:4px;vertical-align:-1px;border:1px solid #555;"
+                                + "background:" + r[2]));
+                        }
                         row.appendChild(document.createTextNode(r[1]));
                         d.appendChild(row);
                     });

@@ -13,6 +13,7 @@ import pandas as pd
 from atlas.analysis.profile import ZoneProfile
 from atlas.core.i18n import column_label, t
 from atlas.core.model import Atlas
+from atlas.core.palette import coverage_colours
 from atlas.core.safe import escape
 from atlas.core.schema import Lang, label
 from atlas.reports.svg_map import FONT_STACK, zone_map_svg
@@ -50,13 +51,6 @@ QUANTITY_TEXT: Final[dict[str, tuple[str, str]]] = {
     "resource": ("资源量", "resource"), "reserve": ("储量", "reserve"), "proven": ("探明", "proven"),
     "remaining": ("保有", "remaining"), "prospective": ("远景", "prospective"), "usable": ("可利用", "usable"),
 }
-STATE_COLOURS: Final[dict[str, tuple[str, str]]] = {
-    "operating": ("#1a9850", "#ffffff"), "building": ("#f29b38", "#222222"), "planned": ("#9ecae1", "#222222"),
-    "assigned-empty": ("#f2f2f2", "#b2182b"), "not-assigned": ("#ffffff", "#777777"),
-    "present-not-assigned": ("#ffffff", "#08519c"),
-}
-"""(fill, text) per chain-coverage state: green operating, orange building, blue planned, red-text gap; a profile
-lists only its assigned clusters, so "present, not assigned" (blue text) is there for completeness."""
 
 
 def report_text(key: str, lang: Lang, **values: object) -> str:
@@ -254,7 +248,7 @@ def _html_table(listing: Listing, lang: Lang, *, numeric_last: bool = False) -> 
 
 
 def _chip(key: str, state: str) -> str:
-    fill, ink = STATE_COLOURS.get(key, ("#ffffff", "#222222"))
+    fill, ink = coverage_colours(key)
     return f'<span class="chip" style="background:{fill};color:{ink}">{escape(state)}</span>'
 
 

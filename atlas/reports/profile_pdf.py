@@ -16,8 +16,9 @@ from fpdf.fonts import TTFFont
 from atlas.analysis.profile import ZoneProfile
 from atlas.core.errors import AtlasError
 from atlas.core.model import Atlas
+from atlas.core.palette import coverage_colours
 from atlas.core.schema import Lang
-from atlas.reports.profile_page import STATE_COLOURS, Listing, ReportContent, report_content, report_text
+from atlas.reports.profile_page import Listing, ReportContent, report_content, report_text
 from atlas.reports.svg_map import zone_map_svg
 
 # --- PDF -------------------------------------------------------------------------------------------------------
@@ -193,7 +194,7 @@ def _pdf_side(sheet: _Sheet, c: ReportContent, *, x: float, width: float) -> Non
         sheet.row((cluster,), (width,), x=x)
         sheet.font(8)
         for stage, key, state in stages:
-            fill, ink = STATE_COLOURS.get(key, ("#ffffff", "#222222"))
+            fill, ink = coverage_colours(key)
             sheet.pdf.set_fill_color(*(int(fill[i:i + 2], 16) for i in (1, 3, 5)))
             y = sheet.pdf.get_y()
             sheet.pdf.set_xy(x + width - 34, y + 0.2)
