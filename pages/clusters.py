@@ -10,11 +10,12 @@ from atlas.analysis.query import filter_projects
 from atlas.core.i18n import localise_frame, t
 from atlas.reports.export import layer_to_bytes, tables_to_xlsx_bytes
 from ui.downloads import Download, download_row
+from ui.layout import page_title
 from ui.state import page_context
 from ui.tables import show_table
 
 atlas, filters, lang = page_context()
-st.title(t("page_clusters", lang))
+page_title(t("page_clusters", lang))
 by = (
     st.segmented_control(
         t("group_by", lang),

@@ -18,13 +18,15 @@ from atlas.core.schema import Layer
 from atlas.maps.planning import proximity_group
 from atlas.reports.export import layer_to_bytes, tables_to_xlsx_bytes
 from ui.downloads import Download, download_row
+from ui.layout import page_title
 from ui.map_view import Overlay, show_map
 from ui.planning import page_param, set_page_param
 from ui.state import page_context
+from ui.tables import show_table
 from ui.widgets import seeded
 
 atlas, filters, lang = page_context()
-st.title(t("page_compare", lang))
+page_title(t("page_compare", lang))
 zone_names = names_by_id(atlas.zones, lang)
 chosen = seeded(
     st.multiselect,
@@ -69,4 +71,4 @@ else:
         overlays=[Overlay(("proximity", centre, float(km)),
                           lambda: proximity_group(atlas, centre, found, km=float(km), lang=lang))],
     )
-    st.dataframe(proximity_for_display(found, lang), hide_index=True, width="stretch")
+    show_table(proximity_for_display(found, lang))

@@ -7,15 +7,17 @@ import streamlit as st
 from atlas.analysis.inventory import data_inventory, problems_table
 from atlas.analysis.quality import flags_for_display, quality_counts_for_display
 from atlas.core.i18n import localise_frame, t
+from ui.layout import page_title
 from ui.planning import cached_quality_flags
 from ui.state import page_context, validation_problems
+from ui.tables import show_table
 
 atlas, _, lang = page_context()
-st.title(t("page_data", lang))
+page_title(t("page_data", lang))
 st.caption(t("data_intro", lang))
 
 st.subheader(t("layers", lang))
-st.dataframe(localise_frame(data_inventory(atlas), lang), hide_index=True, width="stretch")
+show_table(localise_frame(data_inventory(atlas), lang))
 
 st.subheader(t("validation", lang))
 problems = validation_problems()
@@ -28,11 +30,11 @@ if problems:
     st.dataframe(localise_frame(problems_table(problems), lang), hide_index=True, width="stretch")
 
 st.subheader(t("policy_sections", lang))
-st.dataframe(localise_frame(atlas.sections, lang), hide_index=True, width="stretch")
+show_table(localise_frame(atlas.sections, lang))
 st.caption(t("precision_explained", lang))
 
 st.subheader(t("quality_flags", lang))
 st.caption(t("quality_intro", lang))
 flags = cached_quality_flags()
-st.dataframe(quality_counts_for_display(flags, lang), hide_index=True, width="stretch")
-st.dataframe(flags_for_display(flags, lang), hide_index=True, width="stretch")
+show_table(quality_counts_for_display(flags, lang))
+show_table(flags_for_display(flags, lang))

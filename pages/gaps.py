@@ -11,13 +11,15 @@ from atlas.core.schema import Layer
 from atlas.maps.planning import gap_zone_group
 from atlas.reports.export import gap_matrix_to_bytes
 from ui.downloads import Download, download_row
+from ui.layout import page_title
 from ui.map_view import Overlay, show_map
 from ui.planning import cached_gap_matrix
 from ui.state import page_context
+from ui.tables import show_table
 from ui.widgets import first_or, seeded
 
 atlas, filters, lang = page_context()
-st.title(t("page_gaps", lang))
+page_title(t("page_gaps", lang))
 st.caption(t("gaps_intro", lang))
 
 clusters = names_by_id(atlas.cluster_types, lang)
@@ -57,7 +59,7 @@ else:
     if not cell["assigned"] and len(items):
         st.caption(t("gaps_cell_not_assigned", lang))
     if len(items):
-        st.dataframe(localise_frame(items, lang, value_columns=("layer",)), hide_index=True, width="stretch")
+        show_table(localise_frame(items, lang, value_columns=("layer",)))
     else:
         st.caption(t("gaps_cell_empty", lang))
 

@@ -11,14 +11,18 @@ from atlas.core.schema import Layer, label
 from atlas.core.settings import MAP_TABLE_MAX_ROWS
 from atlas.maps.atlas_map import BASEMAPS
 from ui.cards import legend_filter, render_card
+from ui.layout import MAP_HEIGHT_PX, page_title
 from ui.map_view import Overlay, show_map
 from ui.planning import quality_overlay
 from ui.state import derived, filtered_view, page_context
+from ui.tables import show_table
 
 atlas, filters, lang = page_context()
 view = filtered_view(atlas, filters)
-st.title(t("app_title", lang))
-st.caption(
+header, controls = st.columns([4, 1], vertical_alignment="bottom")
+with header:
+    page_title(t("app_title", lang))
+header.caption(
     t(
         "showing",
         lang,
@@ -28,25 +32,25 @@ st.caption(
         deposits=len(view.deposits),
     )
 )
-
+with controls.popover(t("map_controls", lang), width="stretch"):  # compact: the map comes first on a small screen
+    layers = st.pills(
+        t("layers", lang),
+        list(Layer),
+        selection_mode="multi",
+        default=list(Layer),
+        key="map_layers",
+        format_func=lambda v: label(v, lang),
+    )
+    basemap = st.selectbox(
+        t("basemap", lang), BASEMAPS, key="map_basemap", format_func=lambda b: t(f"basemap_{b}", lang)
+    )
+    show_flags = st.toggle(t("quality_overlay", lang), key="map_quality_flags")
 legend_filter(atlas, view, lang)
-layers = st.pills(
-    t("layers", lang),
-    list(Layer),
-    selection_mode="multi",
-    default=list(Layer),
-    key="map_layers",
-    format_func=lambda v: label(v, lang),
-)
-basemap = st.columns([1, 2])[0].selectbox(
-    t("basemap", lang), BASEMAPS, key="map_basemap", format_func=lambda b: t(f"basemap_{b}", lang)
-)
 
-show_flags = st.toggle(t("quality_overlay", lang), key="map_quality_flags")
 overlays = [Overlay(("quality", filters), lambda: quality_overlay(view, lang))] if show_flags else []
 clicked = show_map(
-    view, view_key=filters, lang=lang, layers=set(layers or []), key="atlas-map", height=620, basemap=basemap,
-    overlays=overlays,
+    view, view_key=filters, lang=lang, layers=set(layers or []), key="atlas-map", height=MAP_HEIGHT_PX,
+    basemap=basemap, overlays=overlays,
 )
 point = clicked.get("last_object_clicked") or {}
 picked = pick_record(view, lon=point["lng"], lat=point["lat"]) if "lng" in point else None
@@ -59,4 +63,4 @@ listing = derived("map-listing", (filters, shown_layers, lang),
                   lambda: localise_frame(map_listing(view, shown_layers, lang=lang, limit=MAP_TABLE_MAX_ROWS), lang))
 if len(view.projects) > MAP_TABLE_MAX_ROWS and Layer.PROJECTS in shown_layers:
     st.caption(t("map_table_truncated", lang, shown=MAP_TABLE_MAX_ROWS, total=len(view.projects)))
-st.dataframe(listing, hide_index=True, width="stretch")
+show_table(listing, pinned=3)

@@ -8,12 +8,13 @@ from atlas.core.i18n import localise_frame, project_columns, t
 from atlas.core.schema import Layer
 from atlas.reports.export import layer_to_bytes, tables_to_xlsx_bytes
 from ui.downloads import Download, download_row
+from ui.layout import page_title
 from ui.map_view import show_map
 from ui.state import filtered_view, page_context
 
 atlas, filters, lang = page_context()
 view = filtered_view(atlas, filters)
-st.title(t("page_projects", lang))
+page_title(t("page_projects", lang))
 st.caption(t("projects_count", lang, n=len(view.projects), total=len(atlas.projects)))
 
 table = localise_frame(view.projects[project_columns(lang)], lang)

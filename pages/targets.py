@@ -8,12 +8,14 @@ from atlas.analysis.national import national_context_table, national_tasks_table
 from atlas.analysis.targets import responsibilities_for_display, target_progress
 from atlas.core.i18n import localise_frame, names_by_id, t
 from atlas.maps.popups import records
+from ui.layout import page_title
 from ui.planning import page_param, set_page_param, target_card
 from ui.state import page_context
+from ui.tables import show_table
 from ui.widgets import first_or, seeded
 
 atlas, _, lang = page_context()
-st.title(t("page_targets", lang))
+page_title(t("page_targets", lang))
 st.caption(t("targets_intro", lang))
 cards = st.columns(2)
 for i, row in enumerate(records(target_progress(atlas))):
@@ -35,7 +37,7 @@ shown = responsibilities_for_display(atlas, department=dept or None, lang=lang)
 if dept:  # a bureau's few sections, with the paraphrased task in full
     st.table(shown, hide_index=True)
 else:
-    st.dataframe(shown, hide_index=True, width="stretch")
+    show_table(shown)
 
 st.header(t("national_context", lang))
 st.caption(t("national_note", lang))

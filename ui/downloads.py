@@ -28,20 +28,22 @@ class Download:
     produce: Callable[[], bytes]
 
 
-def download_row(downloads: Sequence[Download], *, basename: str, key: str) -> None:
-    """A button per format, named `<basename>.<fmt>` (sanitised), side by side."""
-    columns = st.columns(len(downloads))
-    for column, item in zip(columns, downloads, strict=True):
-        with column:
-            st.download_button(
-                item.fmt.upper(),
-                data=item.produce,
-                file_name=f"{safe_filename(basename)}.{item.fmt}",
-                mime=MIME.get(item.fmt, "application/octet-stream"),
-                key=f"{key}-{item.fmt}",
-                on_click="ignore",
-                width="stretch",
-            )
+def download_row(downloads: Sequence[Download], *, basename: str, key: str, per_row: int | None = None) -> None:
+    """A button per format, named `<basename>.<fmt>` (sanitised), side by side (`per_row` to a line)."""
+    width = per_row or len(downloads)
+    for start in range(0, len(downloads), width):
+        row = downloads[start:start + width]
+        for column, item in zip(st.columns(width), row, strict=False):
+            with column:
+                st.download_button(
+                    item.fmt.upper(),
+                    data=item.produce,
+                    file_name=f"{safe_filename(basename)}.{item.fmt}",
+                    mime=MIME.get(item.fmt, "application/octet-stream"),
+                    key=f"{key}-{item.fmt}",
+                    on_click="ignore",
+                    width="stretch",
+                )
 
 
 def report_downloads(atlas: Atlas, profile: ZoneProfile, lang: Lang) -> list[Download]:

@@ -10,8 +10,8 @@ import streamlit as st
 
 EMPTY_CELL: Final[str] = "—"
 """What an unknown figure shows: a dash, never the words None or nan."""
-STYLED_MAX_ROWS: Final[int] = 5_000
-"""Above this a table is shown plain (a Styler renders every cell in Python; 10⁵ rows would cost seconds)."""
+TEXT_GAPS_MAX_ROWS: Final[int] = 5_000
+"""Above this a table is shown as it is (rewriting cells of 10⁵ rows per view would cost the server seconds)."""
 
 
 def number_text(value: Any) -> str:
@@ -26,21 +26,26 @@ def number_text(value: Any) -> str:
 def show_table(frame: pd.DataFrame, *, pinned: int = 1, **kwargs: Any) -> Any:
     """`st.dataframe` with empty cells shown as a dash and the first `pinned` columns kept in view on scroll.
 
-    Keyword arguments go to `st.dataframe` (``hide_index`` defaults to True, ``width`` to "stretch").
+    Streamlit draws a missing number as the word "None", whatever a Styler says, so a numeric column with
+    gaps is shown as right-aligned text ("8000", "—"); such a column then sorts as text, which the few-row
+    tables this is for can live with. Columns without gaps stay numbers. Keyword arguments go to
+    `st.dataframe` (``hide_index`` defaults to True, ``width`` to "stretch").
     """
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
     config = dict(kwargs.pop("column_config", None) or {})
     for column in list(frame.columns)[:pinned]:
         config.setdefault(column, st.column_config.Column(pinned=True))
-    shown: Any = frame
-    if len(frame) <= STYLED_MAX_ROWS and frame.columns.is_unique:
-        decimals = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
-        others = [c for c in frame.columns if c not in decimals]
-        styler = frame.style
-        if decimals:
-            styler = styler.format(number_text, subset=decimals)
-        if others:
-            styler = styler.format(na_rep=EMPTY_CELL, subset=others)
-        shown = styler
+    shown = frame
+    if len(frame) <= TEXT_GAPS_MAX_ROWS and frame.columns.is_unique:
+        shown = frame.copy()
+        for column in frame.columns:
+            values = frame[column]
+            if not values.isna().any():
+                continue
+            if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+                shown[column] = values.map(number_text)
+                config.setdefault(column, st.column_config.TextColumn(alignment="right"))
+            else:
+                shown[column] = values.astype(object).where(values.notna(), EMPTY_CELL)
     return st.dataframe(shown, column_config=config, **kwargs)

@@ -76,6 +76,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "legend": ("图例（点击筛选产业集群）", "Legend (click to filter by cluster type)"),
     "legend_counts": ("{zones} 个开发区 · {projects} 个项目", "{zones} zones · {projects} projects"),
     "basemap": ("底图", "Basemap"),
+    "map_controls": ("图层与底图", "Layers & basemap"),
     "basemap_none": ("无底图（仅行政边界，离线可用）", "None (boundaries only, works offline)"),
     "basemap_osm": ("OpenStreetMap（需联网）", "OpenStreetMap (online)"),
     "basemap_tianditu": ("天地图（需密钥与联网）", "Tianditu (key + online)"),
