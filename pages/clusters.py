@@ -7,7 +7,7 @@ import streamlit as st
 
 from atlas.analysis.aggregate import GROUP_BYS, status_breakdown, summarise_projects
 from atlas.analysis.query import filter_projects
-from atlas.core.i18n import localise_frame, t
+from atlas.core.i18n import MISSING_MARK, localise_frame, t
 from atlas.reports.export import layer_to_bytes, tables_to_xlsx_bytes
 from ui.downloads import Download, download_row
 from ui.state import page_context
@@ -39,8 +39,8 @@ chart = (
 )
 st.altair_chart(chart, width="stretch")
 
-table = localise_frame(summary, lang)
-st.dataframe(table, hide_index=True, width="stretch")
+table = localise_frame(summary.drop(columns="key"), lang)  # the group is named; its id would repeat it raw
+st.dataframe(table, hide_index=True, placeholder=MISSING_MARK, width="stretch")
 st.caption(t("aggregate_notes", lang))
 download_row(
     [

@@ -13,7 +13,7 @@ from atlas.analysis.compare import (
     default_comparison,
 )
 from atlas.analysis.proximity import nearby_zone, proximity_for_display
-from atlas.core.i18n import names_by_id, t
+from atlas.core.i18n import MISSING_MARK, names_by_id, t
 from atlas.core.schema import Layer
 from atlas.maps.planning import proximity_group
 from atlas.reports.export import layer_to_bytes, tables_to_xlsx_bytes
@@ -69,4 +69,4 @@ else:
         overlays=[Overlay(("proximity", centre, float(km)),
                           lambda: proximity_group(atlas, centre, found, km=float(km), lang=lang))],
     )
-    st.dataframe(proximity_for_display(found, lang), hide_index=True, width="stretch")
+    st.dataframe(proximity_for_display(found, lang), hide_index=True, placeholder=MISSING_MARK, width="stretch")

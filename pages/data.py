@@ -6,7 +6,7 @@ import streamlit as st
 
 from atlas.analysis.inventory import data_inventory, problems_table
 from atlas.analysis.quality import flags_for_display, quality_counts_for_display
-from atlas.core.i18n import localise_frame, t
+from atlas.core.i18n import MISSING_MARK, localise_frame, t
 from ui.planning import cached_quality_flags
 from ui.state import page_context, validation_problems
 
@@ -15,7 +15,8 @@ st.title(t("page_data", lang))
 st.caption(t("data_intro", lang))
 
 st.subheader(t("layers", lang))
-st.dataframe(localise_frame(data_inventory(atlas), lang), hide_index=True, width="stretch")
+st.dataframe(localise_frame(data_inventory(atlas), lang, value_columns=("layer",)),
+             hide_index=True, placeholder=MISSING_MARK, width="stretch")
 
 st.subheader(t("validation", lang))
 problems = validation_problems()
@@ -25,14 +26,18 @@ if errors:
 else:
     st.success(t("validation_ok", lang, warnings=len(problems)))
 if problems:
-    st.dataframe(localise_frame(problems_table(problems), lang), hide_index=True, width="stretch")
+    st.dataframe(localise_frame(problems_table(problems), lang),
+             hide_index=True, placeholder=MISSING_MARK, width="stretch")
 
 st.subheader(t("policy_sections", lang))
-st.dataframe(localise_frame(atlas.sections, lang), hide_index=True, width="stretch")
+st.dataframe(localise_frame(atlas.sections, lang),
+             hide_index=True, placeholder=MISSING_MARK, width="stretch")
 st.caption(t("precision_explained", lang))
 
 st.subheader(t("quality_flags", lang))
 st.caption(t("quality_intro", lang))
 flags = cached_quality_flags()
-st.dataframe(quality_counts_for_display(flags, lang), hide_index=True, width="stretch")
-st.dataframe(flags_for_display(flags, lang), hide_index=True, width="stretch")
+st.dataframe(quality_counts_for_display(flags, lang),
+             hide_index=True, placeholder=MISSING_MARK, width="stretch")
+st.dataframe(flags_for_display(flags, lang),
+             hide_index=True, placeholder=MISSING_MARK, width="stretch")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from atlas.analysis.listing import map_listing
 from atlas.analysis.pick import card_rows, pick_record
-from atlas.core.i18n import localise_frame, t
+from atlas.core.i18n import MISSING_MARK, localise_frame, t
 from atlas.core.schema import Layer, label
 from atlas.core.settings import MAP_TABLE_MAX_ROWS
 from atlas.maps.atlas_map import BASEMAPS
@@ -59,4 +59,4 @@ listing = derived("map-listing", (filters, shown_layers, lang),
                   lambda: localise_frame(map_listing(view, shown_layers, lang=lang, limit=MAP_TABLE_MAX_ROWS), lang))
 if len(view.projects) > MAP_TABLE_MAX_ROWS and Layer.PROJECTS in shown_layers:
     st.caption(t("map_table_truncated", lang, shown=MAP_TABLE_MAX_ROWS, total=len(view.projects)))
-st.dataframe(listing, hide_index=True, width="stretch")
+st.dataframe(listing, hide_index=True, placeholder=MISSING_MARK, width="stretch")

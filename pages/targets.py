@@ -6,7 +6,7 @@ import streamlit as st
 
 from atlas.analysis.national import national_context_table, national_tasks_table
 from atlas.analysis.targets import responsibilities_for_display, target_progress
-from atlas.core.i18n import localise_frame, names_by_id, t
+from atlas.core.i18n import MISSING_MARK, localise_frame, names_by_id, t
 from atlas.maps.popups import records
 from ui.planning import page_param, set_page_param, target_card
 from ui.state import page_context
@@ -35,7 +35,7 @@ shown = responsibilities_for_display(atlas, department=dept or None, lang=lang)
 if dept:  # a bureau's few sections, with the paraphrased task in full
     st.table(shown, hide_index=True)
 else:
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, placeholder=MISSING_MARK, width="stretch")
 
 st.header(t("national_context", lang))
 st.caption(t("national_note", lang))

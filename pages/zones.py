@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from atlas.analysis.profile import zone_profile
-from atlas.core.i18n import names_by_id, t
+from atlas.core.i18n import MISSING_MARK, names_by_id, t
 from atlas.core.schema import Layer, label
 from atlas.reports.export import profile_tables, profile_to_bytes
 from ui.downloads import Download, download_row, report_downloads
@@ -46,7 +46,7 @@ with left:
         if name == t("county_unstated_title", lang):
             st.caption(t("county_unstated_note", lang))
         if len(table):
-            st.dataframe(table, hide_index=True, width="stretch")
+            st.dataframe(table, hide_index=True, placeholder=MISSING_MARK, width="stretch")
         else:
             st.caption(t("no_data", lang))
 with right:
