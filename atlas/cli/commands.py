@@ -19,7 +19,7 @@ from atlas.analysis.profile import ZoneProfile, zone_profile
 from atlas.analysis.query import Filters, check_filters, filtered_atlas
 from atlas.core import settings
 from atlas.core.errors import AtlasError, DataValidationError
-from atlas.core.i18n import localise_frame, record_labels
+from atlas.core.i18n import MISSING_MARK, localise_frame, record_labels
 from atlas.core.messages import msg
 from atlas.core.model import Atlas
 from atlas.core.safe import neutralise_frame
@@ -310,4 +310,4 @@ def _emit(
         frame = frame[[c.format(lang=lang) for c in compact]]
     shown = localise_frame(frame, lang, names=names)
     with pd.option_context("display.max_colwidth", 48, "display.width", 200):
-        print(shown.to_string(index=False))
+        print(shown.to_string(index=False, na_rep=MISSING_MARK))
