@@ -56,26 +56,6 @@ def record_labels(atlas: Atlas, lang: Lang) -> dict[str, dict[str, str]]:
     }
 
 
-def with_missing_marked(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with every missing cell as `MISSING_MARK`, for static tables (`st.table` has no placeholder).
-
-    Only columns with a missing cell change, to text: a whole number shows without ".0".
-    """
-    out = frame.copy()
-    for column in out.columns:
-        cells = out[column]
-        missing = cells.isna().to_numpy(dtype=bool)
-        if missing.any():
-            out[column] = [MISSING_MARK if gone else _shown(v) for v, gone in zip(cells, missing, strict=True)]
-    return out
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def localise_frame(
     frame: pd.DataFrame,
     lang: Lang,
