@@ -47,10 +47,8 @@ def localised_text(record: Mapping[str, object], base: str, lang: Lang) -> str:
 
 def record_labels(atlas: Atlas, lang: Lang) -> dict[str, dict[str, str]]:
     """Column -> id -> name in `lang`, for the ids a table would otherwise show raw (stage, zone, department)."""
-    stages = names_by_id(atlas.stages, lang)
     return {
-        "stage": stages,
-        "stage_id": stages,
+        "stage": names_by_id(atlas.stages, lang),
         "zone_id": names_by_id(atlas.zones, lang),
         "department_id": names_by_id(atlas.departments, lang),
     }
