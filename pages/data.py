@@ -17,7 +17,7 @@ page_title(t("page_data", lang))
 st.caption(t("data_intro", lang))
 
 st.subheader(t("layers", lang))
-show_table(localise_frame(data_inventory(atlas), lang))
+show_table(localise_frame(data_inventory(atlas), lang, value_columns=("layer",)))
 
 st.subheader(t("validation", lang))
 problems = validation_problems()
@@ -27,7 +27,7 @@ if errors:
 else:
     st.success(t("validation_ok", lang, warnings=len(problems)))
 if problems:
-    st.dataframe(localise_frame(problems_table(problems), lang), hide_index=True, width="stretch")
+    show_table(localise_frame(problems_table(problems), lang))
 
 st.subheader(t("policy_sections", lang))
 show_table(localise_frame(atlas.sections, lang))

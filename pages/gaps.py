@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from atlas.analysis.gaps import gap_cell_at, items_behind, state_label, styled_gap_matrix
-from atlas.core.i18n import localise_frame, names_by_id, t
+from atlas.core.i18n import MISSING_MARK, localise_frame, names_by_id, t
 from atlas.core.safe import escape_markdown
 from atlas.core.schema import Layer
 from atlas.maps.planning import gap_zone_group
@@ -36,7 +36,7 @@ event = st.dataframe(
     key=f"gaps-matrix-{cluster}",
     on_select="rerun",
     selection_mode="single-cell",
-    hide_index=True,
+    hide_index=True, placeholder=MISSING_MARK,
     width="stretch",
 )
 st.caption(t("gaps_legend", lang))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas.core.i18n import localise_frame, project_columns, t
+from atlas.core.i18n import MISSING_MARK, localise_frame, project_columns, record_labels, t
 from atlas.core.schema import Layer
 from atlas.reports.export import layer_to_bytes, tables_to_xlsx_bytes
 from ui.downloads import Download, download_row
@@ -17,10 +17,10 @@ view = filtered_view(atlas, filters)
 page_title(t("page_projects", lang))
 st.caption(t("projects_count", lang, n=len(view.projects), total=len(atlas.projects)))
 
-table = localise_frame(view.projects[project_columns(lang)], lang)
+table = localise_frame(view.projects[project_columns(lang)], lang, names=record_labels(atlas, lang))
 left, right = st.columns([3, 2])
 with left:
-    st.dataframe(table, hide_index=True, width="stretch", height=520)
+    st.dataframe(table, hide_index=True, placeholder=MISSING_MARK, width="stretch", height=520)
 with right:
     show_map(
         view, view_key=filters, lang=lang, layers={Layer.COUNTIES, Layer.PREFECTURES, Layer.PROJECTS},

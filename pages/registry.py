@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from atlas.core.errors import AtlasError, error_text
-from atlas.core.i18n import names_by_id, t
+from atlas.core.i18n import MISSING_MARK, names_by_id, t
 from atlas.core.schema import label
 from atlas.maps.registry_view import changes_since, position_layer, registry_diff, versions_frame
 from atlas.registry.positions import county_at, undo_last_save
@@ -47,7 +47,8 @@ if section == "import":
             st.error(check)
         else:
             choice_steps(check, options, atlas, lang)
-            show_import(check, store=store, author=author, basename=upload.name.rsplit(".", 1)[0], lang=lang)
+            show_import(check, store=store, author=author, basename=upload.name.rsplit(".", 1)[0], lang=lang,
+                        atlas=atlas)
     if added := st.session_state.get("registry_added"):
         st.subheader(t("registry_added_map", lang))
         show_changes(registry_diff(store.read_version(added[0]), store.read_version(added[1])), lang=lang,
@@ -96,7 +97,7 @@ else:
     else:
         table = versions_frame(history)
         st.dataframe(table.rename(columns={c: t(f"registry_col_{c}", lang) for c in table.columns}),
-                     hide_index=True, width="stretch")
+                     hide_index=True, placeholder=MISSING_MARK, width="stretch")
         since = st.selectbox(t("registry_since", lang), [v.version for v in history], key="registry_since",
                              index=min(1, len(history) - 1))
         diff = changes_since(store, since)

@@ -45,7 +45,8 @@ from atlas.core import schema, settings  # noqa: E402  (the repo root must be on
 
 DEFAULT_OUT_DIR: Final[Path] = REPO_ROOT / "bench" / "out"
 SOURCE_TEMPLATE: Final[str] = "synthetic (scripts/make_synthetic_registry.py, seed {seed})"
-NOTE: Final[str] = "合成数据，非真实项目 · synthetic, not a real project"
+NOTE_ZH: Final[str] = "合成数据，非真实项目"
+NOTE_EN: Final[str] = "synthetic, not a real project"
 AS_OF: Final[str] = "2026-01"
 ZONE_COUNTY_BOOST: Final[float] = 4.0
 """How much likelier a county with a zone is than its area alone says (industry clusters in zones)."""
@@ -221,7 +222,8 @@ def make_registry(n: int, seed: int, data_dir: Path | None = None) -> pd.DataFra
         "lat": np.char.mod("%.5f", lat).astype(object),
         "position_precision": precisions,
         "uncertainty_km": pd.Series(precisions, dtype=object).map(radius).to_numpy(dtype=object),
-        "notes": NOTE,
+        "notes_zh": NOTE_ZH,
+        "notes_en": NOTE_EN,
     }
     frame = pd.DataFrame({c: columns.get(c, "") for c in schema.PROJECT_COLUMNS}, index=pd.RangeIndex(n))
     return frame.astype(str) if n else frame

@@ -61,7 +61,7 @@ def test_no_target_uses_a_strict_comparator_where_another_uses_at_least():
 def test_the_two_to_three_cluster_target_keeps_its_upper_bound_in_the_note():
     row = _targets().set_index("id").loc["clusters-20bn"]
     assert (row["operator"], row["value"]) == (">=", "2")
-    assert "two to three" in row["latest_note"]
+    assert "two to three" in row["latest_note_en"] and "两到三个" in row["latest_note_zh"]
 
 
 # --- projects: each record claims only what its sources say ---------------------------------------
@@ -84,14 +84,16 @@ def test_a_project_whose_source_names_only_the_city_is_placed_at_prefecture_prec
 def test_the_guiyang_coil_project_is_no_longer_counted_in_a_county_its_source_does_not_name(shipped_atlas):
     row = _record(shipped_atlas.projects, "gzchalco-coils-sheets")
     assert row["county_adcode"] not in set(shipped_atlas.counties["adcode"])
-    assert "Guiyang" in row["notes"] and "not sourced" in row["notes"]
+    assert "Guiyang" in row["notes_en"] and "not sourced" in row["notes_en"]
+    assert "贵阳" in row["notes_zh"] and "实际厂址无来源" in row["notes_zh"]
 
 
 def test_the_huangguoshu_potline_stores_no_product_figure_as_smelting_capacity(shipped_atlas):
     row = _record(shipped_atlas.projects, "huangguoshu-anshun-smelter")
     assert row["stage"] == "primary-aluminium"  # the record is the 240 kA potline
     assert math.isnan(row["capacity"]) and row["capacity_unit"] == ""
-    assert "180 kt/a" in row["notes"] and "铝制品" in row["notes"]
+    assert "180 kt/a" in row["notes_en"] and "铝制品" in row["notes_en"]
+    assert "18万吨/年" in row["notes_zh"] and "产能留空" in row["notes_zh"]
 
 
 def test_the_zunyi_smelter_is_operating_without_the_capacity_of_an_upgrade_only_begun(shipped_atlas):
@@ -100,7 +102,8 @@ def test_the_zunyi_smelter_is_operating_without_the_capacity_of_an_upgrade_only_
     assert "renjio.com" in row["source"]  # the December 2025 report of the plant at work
     assert (row["year"], row["as_of"]) == (2025, "2025-12-25")
     assert math.isnan(row["capacity"]) and row["capacity_unit"] == ""
-    assert "300 kt/a" in row["notes"] and "2016" in row["notes"]
+    assert "300 kt/a" in row["notes_en"] and "2016" in row["notes_en"]
+    assert "30万吨/年" in row["notes_zh"] and "2016年10月" in row["notes_zh"]
 
 
 def test_the_gal_refinery_year_and_as_of_follow_its_latest_source(shipped_atlas):

@@ -237,3 +237,28 @@ def test_debian_gdal_opens_the_geopackage_without_a_version_warning(tmp_path: Pa
     run = subprocess.run([ogrinfo, "-ro", "-so", str(path)], capture_output=True, text=True, check=True)
     assert "partially supported" not in run.stdout + run.stderr
     assert "projects" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("lang", "stage", "note", "other_language_note", "zone_note"),
+    [
+        ("zh", "铝土矿/氧化铝", "2008年12月26日经国家发展改革委核准", "Approved by the NDRC", "主战场"),
+        ("en", "bauxite / alumina", "Approved by the NDRC 2008-12-26", "国家发展改革委", "main battlefield"),
+    ],
+)
+def test_a_zone_workbook_shows_stages_and_notes_in_the_users_language(
+    shipped_atlas, lang, stage, note, other_language_note, zone_note
+):
+    """Issue 18: a Chinese zone workbook showed stage ids (`bauxite-alumina`) and English notes."""
+    stage_ids = set(shipped_atlas.stages["id"])
+    book = openpyxl.load_workbook(io.BytesIO(profile_to_bytes(zone_profile(shipped_atlas, "qingzhen"), "xlsx",
+                                                               lang=lang)))
+    cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows(min_row=2) for c in row
+             if c.value is not None]
+    assert not stage_ids & set(cells)  # no stage is shown by its id, on any sheet
+    assert any(stage in c for c in cells)
+    notes = [c for c in cells if note in c]
+    assert notes, "the host county's alumina refinery keeps its note"
+    assert not any(other_language_note in c for c in cells)
+    zone_sheet = [str(c.value) for row in book.worksheets[0].iter_rows() for c in row]
+    assert any(zone_note in c for c in zone_sheet)  # the zone's own note, in the same language

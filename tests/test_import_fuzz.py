@@ -109,7 +109,7 @@ def check_invariants(result: ImportResult, atlas: Atlas) -> None:
     assert not set(result.accepted_rows) & error_rows  # and no accepted row has one
     assert all(r for r in result.rejected["reasons"])
     assert validation_problems(result.accepted.to_dict("records"), atlas) == {}
-    for cell in result.accepted[["name_zh", "notes", "company_zh"]].to_numpy().ravel():
+    for cell in result.accepted[["name_zh", "notes_zh", "notes_en", "company_zh"]].to_numpy().ravel():
         assert "\r" not in cell and not any(ord(ch) < 32 and ch not in "\t\n" for ch in cell)
     assert report_to_bytes(result, "csv")[:3] == b"\xef\xbb\xbf"
 
@@ -153,5 +153,5 @@ def test_any_text_in_a_valid_row_is_kept_as_text(atlas, payload, encoding):
     result = import_or_refuse(csv_bytes(table, delimiter=",", encoding=encoding), atlas, filename="t.csv")
     assert result is not None and len(result.accepted) == 1
     check_invariants(result, atlas)
-    kept = result.accepted.iloc[0]["notes"]
+    kept = result.accepted.iloc[0]["notes_zh"]  # a 备注 column is the Chinese note
     assert kept == kept.strip() and set(kept) <= set(payload.replace("\r", "\n")) | {"?"}

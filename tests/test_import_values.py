@@ -100,7 +100,8 @@ def test_investment_units_convert_to_million_cny(unit, factor):
     ("header", "column"),
     [("项目名称", "name_zh"), ("*项目名称：", "name_zh"), ("经度（高德）", "lon"), ("Latitude", "lat"),
      ("经纬度", LONLAT), ("所属园区", "zone_id"), ("建设状态", "status"), ("产能（万吨/年）", "capacity"),
-     ("投资（百万元）", "investment_cny_m"), ("数据日期", "as_of"), ("来源", "source"), ("ＮＯＴＥＳ", "notes"),
+     ("投资（百万元）", "investment_cny_m"), ("数据日期", "as_of"), ("来源", "source"), ("ＮＯＴＥＳ", "notes_en"),
+     ("备注", "notes_zh"), ("英文备注", "notes_en"), ("Remarks", "notes_en"),
      ("序号", "ignore"), ("county_adcode", "county_adcode"), ("Chinese name", "name_zh")],
 )
 def test_header_synonyms_in_chinese_and_english(header, column):

@@ -264,12 +264,12 @@ def test_formula_and_html_cells_are_kept_as_text(tiny_atlas):
     data = csv_bytes(GOOD + ',"' + payload.replace('"', '""') + '",<script>alert(1)</script>',
                      header=HEADER + ",企业,备注")
     record = run(data, tiny_atlas).accepted.iloc[0]
-    assert (record["company_zh"], record["notes"]) == (payload, "<script>alert(1)</script>")
+    assert (record["company_zh"], record["notes_zh"]) == (payload, "<script>alert(1)</script>")
 
 
 def test_a_neutralised_cell_from_our_own_export_reads_back_as_its_text(tiny_atlas):
     data = csv_bytes(GOOD + ",'=1+1", header=HEADER + ",备注")
-    assert run(data, tiny_atlas).accepted.iloc[0]["notes"] == "=1+1"
+    assert run(data, tiny_atlas).accepted.iloc[0]["notes_zh"] == "=1+1"
 
 
 def test_rejected_rows_keep_their_cells_under_their_own_headers_with_reasons(tiny_atlas):

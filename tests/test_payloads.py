@@ -32,12 +32,14 @@ def hostile_atlas(root: Path, payloads: tuple[str, ...]) -> Atlas:
     write_tiny_data(root)
     base = TINY_TABLES["projects"][0]
     projects = [*TINY_TABLES["projects"]] + [
-        base | {"id": f"hostile-{i}", "name_zh": p, "name_en": p, "company_zh": p, "company_en": p, "notes": p}
+        base | {"id": f"hostile-{i}", "name_zh": p, "name_en": p, "company_zh": p, "company_en": p, "notes_zh": p,
+                "notes_en": p}
         for i, p in enumerate(payloads)
     ]
     write_table(root, "projects", projects)
-    zones = [TINY_TABLES["zones"][0] | {"name_zh": payloads[0], "name_en": payloads[0], "notes": payloads[0],
-                                        "position_note_zh": payloads[0]}, *TINY_TABLES["zones"][1:]]
+    zones = [TINY_TABLES["zones"][0] | {"name_zh": payloads[0], "name_en": payloads[0], "notes_zh": payloads[0],
+                                        "notes_en": payloads[0], "position_note_zh": payloads[0]},
+             *TINY_TABLES["zones"][1:]]
     write_table(root, "zones", zones)
     roles = [TINY_TABLES["zone_roles"][0] | {"summary_zh": payloads[0], "summary_en": payloads[0]},
              *TINY_TABLES["zone_roles"][1:]]

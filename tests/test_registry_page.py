@@ -44,7 +44,7 @@ def test_a_save_made_meanwhile_by_someone_else_is_a_conflict_not_an_overwrite(ti
     projects, version = store.read()
     at.session_state["registry_clicked"] = {"wheels": (106.2, 26.3, version)}
     at.run()
-    store.save(projects.assign(notes="checked by a colleague"), base_version=version, author="李雷", message="notes")
+    store.save(projects.assign(notes_en="checked by a colleague"), base_version=version, author="李雷", message="notes")
     at.button(key="registry_save_position").click().run()
     assert "Not saved: the project registry changed since you read it" in at.error[0].value
     assert "李雷" in at.error[0].value

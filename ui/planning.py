@@ -10,7 +10,7 @@ import streamlit as st
 
 from atlas.analysis.gaps import gap_matrix_long
 from atlas.analysis.quality import flags_in_view, quality_flags
-from atlas.core.i18n import t
+from atlas.core.i18n import localised_text, t
 from atlas.core.model import Atlas
 from atlas.core.safe import escape_markdown
 from atlas.core.schema import Lang
@@ -62,7 +62,7 @@ def target_card(row: dict[str, Any], lang: Lang) -> None:
         values = {"latest": row["latest_value"], "value": row["value"], "unit": escape_markdown(row["unit"])}
         year = "" if pd.isna(row["latest_year"]) else f"{int(row['latest_year'])}"
         if row["status"] == "no-data":
-            note = escape_markdown(row["latest_note"])
+            note = escape_markdown(localised_text(row, "latest_note", lang))
             st.caption(f"**{t('no_data', lang)}** · {note}" if note else f"**{t('no_data', lang)}**")
         elif row["status"] == "progress":
             st.progress(

@@ -14,7 +14,7 @@ import streamlit as st
 
 from atlas.core import settings
 from atlas.core.errors import AtlasError, DataValidationError, error_text
-from atlas.core.i18n import column_label, t
+from atlas.core.i18n import MISSING_MARK, column_label, localise_frame, record_labels, t
 from atlas.core.model import Atlas
 from atlas.core.schema import PROJECT_COLUMNS, Lang, Layer
 from atlas.importer.headers import LONLAT, PLACE
@@ -294,7 +294,9 @@ def save_position(store: RegistryStore, record_id: str, click: tuple[float, floa
     data_changed(t("registry_position_saved", lang, version=saved))
 
 
-def show_import(check: ImportCheck, *, store: RegistryStore, author: str, basename: str, lang: Lang) -> None:
+def show_import(
+    check: ImportCheck, *, store: RegistryStore, author: str, basename: str, lang: Lang, atlas: Atlas
+) -> None:
     """The report (counts, every problem, downloads) and the accept button that saves the valid rows."""
     result = check.result
     for column, key, value in zip(st.columns(3), ["rows_read", "accepted", "rejected"],
@@ -302,7 +304,8 @@ def show_import(check: ImportCheck, *, store: RegistryStore, author: str, basena
         column.metric(t(f"registry_{key}", lang), value)
     st.subheader(t("registry_report", lang))
     only_errors = st.toggle(t("registry_only_errors", lang), key="registry_only_errors")
-    st.dataframe(problems_view(result, lang, errors_only=only_errors), hide_index=True, width="stretch")
+    st.dataframe(problems_view(result, lang, errors_only=only_errors), hide_index=True, placeholder=MISSING_MARK,
+                 width="stretch")
     if len(result.rejected):
         st.caption(t("registry_download_rejected", lang))
         download_row([Download(f, lambda f=f: rejected_to_bytes(result, f)) for f in ("csv", "xlsx")],
@@ -314,9 +317,9 @@ def show_import(check: ImportCheck, *, store: RegistryStore, author: str, basena
         st.warning(t("registry_nothing_valid", lang))
         return
     st.subheader(t("registry_preview", lang))
-    shown = ["id", f"name_{lang}", "stage", "status", "zone_id", "county_adcode", "lon", "lat"]
-    st.dataframe(result.accepted[shown].rename(columns=lambda c: column_label(c, lang)), hide_index=True,
-                 width="stretch")
+    shown = ["id", f"name_{lang}", "stage", "status", "zone_id", "county_adcode", "lon", "lat", "notes_zh", "notes_en"]
+    preview = localise_frame(result.accepted[shown], lang, names=record_labels(atlas, lang))
+    st.dataframe(preview, hide_index=True, placeholder=MISSING_MARK, width="stretch")
     if st.button(t("registry_accept", lang, n=len(result.accepted)), type="primary", key="registry_accept"):
         new = pd.concat([check.existing, result.accepted], ignore_index=True)
         version = save_or_explain(store, new, base_version=check.base_version, author=author,
@@ -331,5 +334,5 @@ def show_changes(diff: RegistryDiff, *, lang: Lang, key: str) -> None:
     shown = diff.records.rename(columns={"change": t("registry_col_change", lang),
                                          "columns": t("registry_col_columns", lang)})
     shown = shown.rename(columns=lambda c: column_label(c, lang))
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, placeholder=MISSING_MARK, width="stretch")
     click_map([diff_layer(diff, lang=lang)], lang=lang, key=key, height=400)

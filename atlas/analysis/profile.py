@@ -8,7 +8,7 @@ as the zone's (nor fill its chain, `atlas.analysis.chain`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -17,7 +17,9 @@ import pandas as pd
 from atlas.analysis.chain import zone_chain_coverage
 from atlas.core import settings
 from atlas.core.errors import AtlasError
+from atlas.core.i18n import record_labels
 from atlas.core.model import Atlas
+from atlas.core.schema import LANGS
 from atlas.geo.geodesy import within_km
 
 
@@ -37,6 +39,8 @@ class ZoneProfile:
     nearby_km: float
     sources: pd.DataFrame
     """Every source cited anywhere in the profile (`source`, `cited_by`)."""
+    names: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    """Language -> `atlas.core.i18n.record_labels`: the stage and zone names its tables show for ids."""
 
     @property
     def key_figures(self) -> dict[str, float | int]:
@@ -92,6 +96,7 @@ def zone_profile(atlas: Atlas, zone_id: str, *, nearby_km: float = settings.NEAR
         nearby_recycling_bases=bases,
         nearby_km=nearby_km,
         sources=_sources(record, roles, projects, unstated, deposits, bases),
+        names={lang: record_labels(atlas, lang) for lang in LANGS},
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -19,7 +19,7 @@ from atlas.analysis.profile import ZoneProfile, zone_profile
 from atlas.analysis.query import Filters, check_filters, filtered_atlas
 from atlas.core import settings
 from atlas.core.errors import AtlasError, DataValidationError
-from atlas.core.i18n import localise_frame
+from atlas.core.i18n import MISSING_MARK, localise_frame, record_labels
 from atlas.core.messages import msg
 from atlas.core.model import Atlas
 from atlas.core.safe import neutralise_frame
@@ -185,7 +185,7 @@ def _run(atlas: Atlas, args: argparse.Namespace) -> int:
     if args.command == "zones":
         _emit(_zones_records(view), args, records=True)
     elif args.command == "projects":
-        _emit(view.projects, args)
+        _emit(view.projects, args, names=record_labels(atlas, args.lang))
     elif args.command == "aggregate":
         _emit(summarise_projects(atlas, view.projects, by=args.by), args)
     elif args.command == "targets":
@@ -275,8 +275,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _emit(data: pd.DataFrame | list[dict[str, Any]], args: argparse.Namespace, *, records: bool = False) -> None:
-    """Print a listing as an aligned table, Excel-safe CSV or JSON."""
+def _emit(
+    data: pd.DataFrame | list[dict[str, Any]],
+    args: argparse.Namespace,
+    *,
+    records: bool = False,
+    names: Mapping[str, Mapping[str, str]] | None = None,
+) -> None:
+    """Print a listing as an aligned table, Excel-safe CSV or JSON; ids shown by their `names` (not in JSON)."""
     lang: Lang = args.lang
     if args.format == "json":
         rows = (
@@ -296,11 +302,12 @@ def _emit(data: pd.DataFrame | list[dict[str, Any]], args: argparse.Namespace, *
             lambda rs: "; ".join(f"{label(r['cluster_type'] or r['kind'], lang)} ({r['policy_section']})" for r in rs)
         )
     if args.format == "csv":
-        sys.stdout.write(neutralise_frame(localise_frame(frame, lang)).to_csv(index=False, lineterminator="\r\n"))
+        shown_csv = localise_frame(frame, lang, names=names)
+        sys.stdout.write(neutralise_frame(shown_csv).to_csv(index=False, lineterminator="\r\n"))
         return
     compact = TABLE_COLUMNS.get(args.command)
     if compact is not None:
         frame = frame[[c.format(lang=lang) for c in compact]]
-    shown = localise_frame(frame, lang)
+    shown = localise_frame(frame, lang, names=names)
     with pd.option_context("display.max_colwidth", 48, "display.width", 200):
-        print(shown.to_string(index=False))
+        print(shown.to_string(index=False, na_rep=MISSING_MARK))

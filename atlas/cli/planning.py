@@ -17,7 +17,7 @@ from atlas.analysis.quality import FLAGS, flag_counts, flag_label, quality_flags
 from atlas.analysis.targets import responsibilities_table
 from atlas.core import settings
 from atlas.core.errors import AtlasError
-from atlas.core.i18n import localise_frame
+from atlas.core.i18n import MISSING_MARK, localise_frame
 from atlas.core.model import Atlas
 from atlas.core.safe import neutralise_frame
 
@@ -122,7 +122,7 @@ def _nearby(atlas: Atlas, args: argparse.Namespace) -> int:
         ((kind, record_id),) = origin.items()
         print(f"within {args.km:g} km of {kind} {record_id} (geodesic, WGS84): {len(found)} item(s)")
         if len(shown):
-            print(shown.to_string(index=False))
+            print(shown.to_string(index=False, na_rep=MISSING_MARK))
         print(UNCERTAINTY_RULE)
     return 0
 
@@ -137,7 +137,7 @@ def _compare(atlas: Atlas, args: argparse.Namespace) -> int:
         _print_csv(table)
     else:
         with pd.option_context("display.max_colwidth", 60, "display.width", 250):
-            print(table.to_string(index=False))
+            print(table.to_string(index=False, na_rep=MISSING_MARK))
     return 0
 
 
@@ -158,7 +158,7 @@ def _quality(atlas: Atlas, args: argparse.Namespace) -> int:
         print("; ".join(f"{flag_label(str(f), args.lang)}: {n}" for f, n in counts.items()))
         shown = flags.assign(flag=flags["flag"].map(lambda f: flag_label(f, args.lang)))
         with pd.option_context("display.max_colwidth", 110, "display.width", 250):
-            print(shown[["layer", "id", "flag", f"detail_{args.lang}"]].to_string(index=False))
+            print(shown[["layer", "id", "flag", f"detail_{args.lang}"]].to_string(index=False, na_rep=MISSING_MARK))
     return 0
 
 
@@ -172,7 +172,7 @@ def _responsibilities(atlas: Atlas, args: argparse.Namespace) -> int:
         lang = args.lang
         shown = table[["policy_section", f"section_title_{lang}", "department_id", f"department_name_{lang}", "lead"]]
         with pd.option_context("display.max_colwidth", 60, "display.width", 250):
-            print(shown.to_string(index=False))
+            print(shown.to_string(index=False, na_rep=MISSING_MARK))
     return 0
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from atlas.core.i18n_text import COLUMN_LABELS, TEXT
+from atlas.core.model import Atlas
 from atlas.core.schema import Lang, label
+
+MISSING_MARK = "—"
+"""What a table on screen shows for an unknown value (`st.dataframe`'s placeholder): never ``None`` or ``nan``."""
 
 
 def t(key: str, lang: Lang, **values: object) -> str:
@@ -25,19 +31,58 @@ def column_label(column: str, lang: Lang) -> str:
     return f"{text} [{unit}" if unit else text
 
 
-def localise_frame(frame: pd.DataFrame, lang: Lang, *, value_columns: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Pick `name_<lang>`/`summary_<lang>`-style columns, label controlled values, translate headers."""
+def other_language(lang: Lang) -> Lang:
+    """The language a text falls back to when it is missing in `lang`."""
+    return "en" if lang == "zh" else "zh"
+
+
+def localised_text(record: Mapping[str, object], base: str, lang: Lang) -> str:
+    """``<base>_<lang>`` of a record, else the other language's (an imported note may have one), else ""."""
+    for key in (f"{base}_{lang}", f"{base}_{other_language(lang)}"):
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return ""
+
+
+def record_labels(atlas: Atlas, lang: Lang) -> dict[str, dict[str, str]]:
+    """Column -> id -> name in `lang`, for the ids a table would otherwise show raw (stage, zone, department)."""
+    return {
+        "stage": names_by_id(atlas.stages, lang),
+        "zone_id": names_by_id(atlas.zones, lang),
+        "department_id": names_by_id(atlas.departments, lang),
+    }
+
+
+def localise_frame(
+    frame: pd.DataFrame,
+    lang: Lang,
+    *,
+    value_columns: tuple[str, ...] = (),
+    names: Mapping[str, Mapping[str, str]] | None = None,
+) -> pd.DataFrame:
+    """Pick `name_<lang>`/`notes_<lang>`-style columns, label controlled values and ids, translate headers.
+
+    A ``<x>_<lang>`` cell left empty shows the other language's text (a user's import may bring a note
+    in one language). `names` (column -> id -> label, e.g. `record_labels`) labels ids read from the data
+    tables (stages, zones); `schema.LABELS` labels the controlled values. Unknown cells stay empty.
+    """
     out = pd.DataFrame(frame.drop(columns=["geometry", "search_text"], errors="ignore")).copy()
-    other = "en" if lang == "zh" else "zh"
+    other = other_language(lang)
     for column in list(out.columns):
         if column.endswith(f"_{lang}"):
             base = column[: -len(lang) - 1]
             if base not in out.columns:
+                if f"{base}_{other}" in out.columns:
+                    out[column] = _with_fallback(out[column], out[f"{base}_{other}"])
                 out = out.rename(columns={column: base})
                 out = out.drop(columns=[f"{base}_{other}"], errors="ignore")
     for column in ("status", "position_precision", "position_source", "cluster_type", "kind", *value_columns):
         if column in out.columns:
             out[column] = _labelled(out[column], lang)
+    for column, mapping in (names or {}).items():
+        if column in out.columns:
+            out[column] = _named(out[column], mapping)
     for column in out.columns:
         if holds_lists(out[column]):  # cluster types: each labelled; codes without a label stay as they are
             out[column] = out[column].map(
@@ -45,6 +90,25 @@ def localise_frame(frame: pd.DataFrame, lang: Lang, *, value_columns: tuple[str,
             )
     out.columns = [column_label(str(c), lang) for c in out.columns]
     return out
+
+
+def _with_fallback(primary: pd.Series, fallback: pd.Series) -> pd.Series:
+    """`primary`, with its empty or missing cells taken from `fallback` (one vectorised pass)."""
+    if primary.dtype != object and not pd.api.types.is_string_dtype(primary):
+        return primary
+    empty = (primary.isna() | (primary == "")).to_numpy(dtype=bool)
+    if not empty.any():
+        return primary
+    return primary.astype(object).where(~empty, fallback.astype(object))
+
+
+def _named(column: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
+    """Ids replaced by their names; an id without a name stays as it is."""
+    if column.dtype != object and not pd.api.types.is_string_dtype(column):
+        return column
+    cells = column.astype(object)
+    named = cells.map(dict(mapping))  # a dict lookup per cell, no Python call: a big registry stays quick
+    return named.where(named.notna(), cells)
 
 
 def holds_lists(column: pd.Series) -> bool:
@@ -79,7 +143,11 @@ def names_by_id(frame: pd.DataFrame, lang: Lang, *, id_column: str = "id") -> di
 
 
 def project_columns(lang: Lang) -> list[str]:
-    """The project columns a table shows, in reading order, names in `lang`."""
+    """The project columns a table shows, in reading order, names in `lang`.
+
+    Both note columns are listed: `localise_frame` shows the note in `lang`, or the other language's
+    when a user's import brought only that one.
+    """
     return [
         "id",
         f"name_{lang}",
@@ -96,4 +164,6 @@ def project_columns(lang: Lang) -> list[str]:
         "position_precision",
         "source",
         "as_of",
+        "notes_zh",
+        "notes_en",
     ]

@@ -30,6 +30,11 @@ TABLES: Final[dict[str, tuple[str, str]]] = {
     "value_required": ("不能为空", "must not be empty"),
     "value_not_allowed": ("未知的值；有效值：{valid}", "unknown value; valid values: {valid}"),
     "id_duplicate": ("编号重复（第 {row} 行已用过）", "duplicate id (first used on row {row})"),
+    "note_one_language": (
+        "“{present}”有内容而“{missing}”为空：整理数据的备注须中英文齐全（或都留空）",
+        "{present} is filled but {missing} is empty: a curated record's note needs both Chinese and English "
+        "(or neither)",
+    ),
     "as_of_format": ("日期应写成 YYYY、YYYY-MM 或 YYYY-MM-DD", "must be YYYY, YYYY-MM or YYYY-MM-DD"),
     "stage_not_in_chain": (
         "环节“{stage}”不在“{cluster}”产业链上（{stages}）",
@@ -204,6 +209,15 @@ ROWS: Final[dict[str, tuple[str, str]]] = {
     "empty_default": ("为空：{what}", "empty: {what}"),
     "cell_right_of_header": ("最后一个表头列右边的单元格未导入", "cell right of the last header column is not imported"),
     "name_required": ("必须有项目名称（项目名称）", "a project name is required (项目名称)"),
+    "note_one_language_row": (
+        "备注只有“{present}”：“{missing}”留空，不做翻译",
+        "note in {present} only: {missing} is left empty, not translated",
+    ),
+    "note_one_language_file": (
+        "文件只有一种语言的备注（{present}）：导入的记录可以只有一种语言的备注，“{missing}”留空，不做翻译",
+        "the file has notes in one language only ({present}): an imported record may carry a note in one "
+        "language, so {missing} is left empty, not translated",
+    ),
     "name_zh_from_en": ("没有中文名称：使用英文名称", "no Chinese name: the English name is used"),
     "name_en_pinyin": ("没有英文名称：使用中文名称的拼音（{pinyin}）",
                        "no English name: the pinyin of the Chinese name is used ({pinyin})"),

@@ -210,7 +210,8 @@ ZONE_COLUMNS: Final[tuple[str, ...]] = (
     *POINT_COLUMNS,
     "position_note_zh",
     "position_note_en",
-    "notes",
+    "notes_zh",
+    "notes_en",
 )
 
 ZONE_ROLE_COLUMNS: Final[tuple[str, ...]] = (
@@ -240,14 +241,27 @@ PROJECT_COLUMNS: Final[tuple[str, ...]] = (
     "zone_id",
     "county_adcode",
     *POINT_COLUMNS,
-    "notes",
+    "notes_zh",
+    "notes_en",
     "position_source",
     "position_as_of",
 )
 """`position_source`/`position_as_of`: provenance of a point set after curation (digitised or imported)."""
 
-PROJECT_OPTIONAL_COLUMNS: Final[tuple[str, ...]] = ("position_source", "position_as_of")
+PROJECT_OPTIONAL_COLUMNS: Final[tuple[str, ...]] = ("notes_zh", "position_source", "position_as_of")
 """Project columns added after the first release: a projects.csv without them still loads (cells empty)."""
+
+LEGACY_COLUMNS: Final[dict[str, str]] = {"notes": "notes_en"}
+"""Old column name -> its name now: a registry written before notes were bilingual had one English `notes`."""
+
+NOTE_PAIRS: Final[dict[str, tuple[str, str]]] = {
+    "zones": ("notes_zh", "notes_en"),
+    "deposits": ("notes_zh", "notes_en"),
+    "projects": ("notes_zh", "notes_en"),
+    "recycling_bases": ("notes_zh", "notes_en"),
+    "targets": ("latest_note_zh", "latest_note_en"),
+}
+"""Each table's note columns: curated records carry a note in both languages or in neither."""
 
 RECYCLING_BASE_COLUMNS: Final[tuple[str, ...]] = (
     *RECORD_COLUMNS,
@@ -260,7 +274,8 @@ RECYCLING_BASE_COLUMNS: Final[tuple[str, ...]] = (
     "county_adcode",
     *POINT_COLUMNS,
     "policy_section",
-    "notes",
+    "notes_zh",
+    "notes_en",
 )
 
 DEPOSIT_COLUMNS: Final[tuple[str, ...]] = (
@@ -271,7 +286,8 @@ DEPOSIT_COLUMNS: Final[tuple[str, ...]] = (
     "quantity_definition",
     "quantity_year",
     *POINT_COLUMNS,
-    "notes",
+    "notes_zh",
+    "notes_en",
 )
 
 CLUSTER_TYPE_COLUMNS: Final[tuple[str, ...]] = (
@@ -306,7 +322,8 @@ TARGET_COLUMNS: Final[tuple[str, ...]] = (
     "latest_value",
     "latest_year",
     "latest_source",
-    "latest_note",
+    "latest_note_zh",
+    "latest_note_en",
     "source",
     "as_of",
 )

@@ -110,7 +110,10 @@ def read_raw_data(root: Path, *, projects: pd.DataFrame | None = None) -> tuple[
             frame, table_problems = projects, list[Problem]()
         else:
             optional = schema.PROJECT_OPTIONAL_COLUMNS if name == "projects" else ()
-            frame, table_problems = read_csv_table(root / relative, columns, label=relative, optional=optional)
+            renamed = schema.LEGACY_COLUMNS if name == "projects" else None
+            frame, table_problems = read_csv_table(
+                root / relative, columns, label=relative, optional=optional, renamed=renamed
+            )
         tables[name] = frame
         problems += table_problems
     return RawData(boundaries=boundaries, tables=tables), problems

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,13 +30,19 @@ SHARED_TEXT_MAX_RATIO = 0.02
 
 
 def read_csv_table(
-    path: Path, columns: Sequence[str], *, label: str, optional: Sequence[str] = ()
+    path: Path,
+    columns: Sequence[str],
+    *,
+    label: str,
+    optional: Sequence[str] = (),
+    renamed: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a UTF-8 CSV as text cells; report a missing file, bad encoding or missing columns.
 
     Every cell is a stripped string ("" = unknown) so that parsing and its error messages happen
     in one place (`parse_*` below), with the row numbers a spreadsheet would show. Columns named in
-    `optional` (added to the schema later) are filled with "" when a file predates them.
+    `optional` (added to the schema later) are filled with "" when a file predates them; a column
+    under an old name in `renamed` (old -> new) is read as the new one (`upgrade_legacy_columns`).
     """
     if not path.exists():
         return pd.DataFrame(columns=list(columns)), [Problem.of(label, msg("table_file_missing"))]
@@ -49,6 +55,7 @@ def read_csv_table(
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         return pd.DataFrame(columns=list(columns)), [Problem.of(label, msg("table_not_csv", detail=exc))]
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    frame = upgrade_legacy_columns(frame, renamed or {})
     problems = [
         Problem.of(label, msg("table_column_missing", columns=", ".join(columns)), column=c)
         for c in columns
@@ -62,6 +69,18 @@ def read_csv_table(
         frame[c] = frame[c].str.strip()
     frame = frame.reset_index(drop=True)
     return share_repeated_text(frame), problems
+
+
+def upgrade_legacy_columns(frame: pd.DataFrame, renamed: Mapping[str, str]) -> pd.DataFrame:
+    """`frame` with each old column name (`renamed`: old -> new) under its new name.
+
+    A file written before a column was renamed still loads, with no error: a bureau's registry saved
+    with one English ``notes`` column reads as ``notes_en``. A file holding both names keeps the new
+    one, and the old one is then an unknown column like any other.
+    """
+    present = set(map(str, frame.columns))
+    moves = {old: new for old, new in renamed.items() if old in present and new not in present}
+    return frame.rename(columns=moves) if moves else frame
 
 
 def share_repeated_text(frame: pd.DataFrame) -> pd.DataFrame:

@@ -35,6 +35,10 @@ POINT_TABLES: dict[str, str] = {
 }
 """Point tables and the column naming the counties their points must lie in."""
 POINT_COLUMNS: tuple[str, ...] = tuple(POINT_TABLES)
+CURATED_NOTE_TABLES: tuple[str, ...] = ("zones", "deposits", "recycling_bases", "targets")
+"""Tables only curators write: a note in one language is an error. The project registry is not among them:
+a user's import may bring a note in one language (said in the import report), and the shipped
+projects.csv is held to both languages by a meta-test with `note_pair_problems`."""
 
 
 def validate_projects_table(raw: RawData) -> list[Problem]:
@@ -80,6 +84,8 @@ def validate_raw_data(raw: RawData) -> list[Problem]:
         problems += check_required(t[name], ("source", "as_of"), label=label)
         problems += check_as_of(t[name], label=label)
         problems += check_sources(t[name], label=label, section_ids=sections)
+    for name in CURATED_NOTE_TABLES:
+        problems += note_pair_problems(t[name], name)
     problems += _zone_problems(t["zones"], counties, prefectures)
     problems += _role_problems(t["zone_roles"], ids["zones"], clusters, sections)
     problems += _project_problems(t["projects"], ids["zones"], counties, stages, clusters, t["chains"],
@@ -89,6 +95,28 @@ def validate_raw_data(raw: RawData) -> list[Problem]:
     problems += _policy_problems(t, clusters, stages, sections, ids["departments"])
     problems += _national_problems(t, sections)
     problems += _position_problems(raw)
+    return problems
+
+
+def note_pair_problems(frame: pd.DataFrame, table: str) -> list[Problem]:
+    """One error per record whose note is filled in one language and empty in the other.
+
+    A missing language is never made up (a machine translation would read as a curated fact), so the
+    curator is asked for it; the problem names the file, the row and the empty column.
+    """
+    zh, en = schema.NOTE_PAIRS[table]
+    if zh not in frame.columns or en not in frame.columns:
+        return []
+    label = settings.DATA_FILES[table]
+    has_zh = (frame[zh] != "").to_numpy(dtype=bool)
+    has_en = (frame[en] != "").to_numpy(dtype=bool)
+    problems = []
+    for i in np.flatnonzero(has_zh != has_en):
+        present, missing = (zh, en) if has_zh[i] else (en, zh)
+        problems.append(
+            Problem.of(label, msg("note_one_language", present=present, missing=missing), row_number(int(i)),
+                       missing, "")
+        )
     return problems
 
 

@@ -13,7 +13,7 @@ from atlas.core.cells import column_letter
 from atlas.core.errors import AtlasError, Problem
 from atlas.core.i18n_text import COLUMN_LABELS
 from atlas.core.messages import msg
-from atlas.core.schema import PROJECT_COLUMNS
+from atlas.core.schema import LEGACY_COLUMNS, PROJECT_COLUMNS
 
 LONLAT: Final[str] = "lonlat"
 """Pseudo-column: one cell holding "lon, lat" (a 经纬度 / 坐标 column), split on import."""
@@ -50,11 +50,13 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "uncertainty_km": ("不确定范围", "位置误差", "误差", "位置不确定性", "uncertainty"),
     "source": ("来源", "资料来源", "数据来源", "出处", "信息来源", "来源链接", "链接", "网址", "url", "link"),
     "as_of": ("数据日期", "日期", "截至", "截至日期", "截止日期", "更新日期", "填报日期", "统计日期", "date", "as of"),
-    "notes": ("备注", "说明", "附注", "remark", "remarks", "note", "comment", "comments"),
+    "notes_zh": ("备注", "说明", "附注", "中文备注", "备注中文", "中文说明"),
+    "notes_en": ("notes", "note", "remark", "remarks", "comment", "comments", "英文备注", "备注英文", "英文说明"),
     IGNORE: ("序号", "no", "no.", "#", "行号"),
 }
 """Header spellings seen in bureau spreadsheets (after `normalise_header`), per project column.
-Each column's own name (``name_zh``…) and the atlas's export labels are recognised too."""
+Each column's own name (``name_zh``…) and the atlas's export labels are recognised too. A Chinese
+备注 is the Chinese note and an English "notes" the English one: an import never guesses a language."""
 
 _BRACKETS = re.compile(r"[（(\[【〔]([^）)\]】〕]*)[）)\]】〕]")
 _NOISE = re.compile(r"[\s*:：_\-—–·/／、]+")
@@ -129,6 +131,7 @@ def check_column_map(column_map: Mapping[str, str] | None) -> dict[str, str]:
     checked: dict[str, str] = {}
     for header, target in (column_map or {}).items():
         wanted = target.strip() or IGNORE
+        wanted = LEGACY_COLUMNS.get(wanted, wanted)  # last year's mapping file names `notes`
         if wanted not in MAP_TARGETS:
             raise AtlasError(msg("mapping_unknown_target", header=header, target=target, valid=", ".join(MAP_TARGETS)))
         checked[normalise_header(header) or header] = wanted

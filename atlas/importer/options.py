@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from atlas.core.errors import AtlasError
 from atlas.core.messages import listing, msg
-from atlas.core.schema import PROJECT_COLUMNS
+from atlas.core.schema import LEGACY_COLUMNS, PROJECT_COLUMNS
 from atlas.geo.datum import SourceCrs
 from atlas.importer.headers import MAP_TARGETS
 from atlas.importer.vocabulary import Vocabulary, normalise_value
@@ -34,8 +34,9 @@ FORMAT_VERSION: Final[int] = 1
 COLUMN_ALIASES: Final[dict[str, str]] = {
     "zone": "zone_id", "cluster": "cluster_types", "cluster_type": "cluster_types", "county": "county_adcode",
     "precision": "position_precision", "investment": "investment_cny_m", "name": "name_zh",
+    **LEGACY_COLUMNS,
 }
-"""Short names people use on the command line (``--set zone=qingzhen``)."""
+"""Short names people use on the command line (``--set zone=qingzhen``), and old column names (``notes``)."""
 SETTABLE: Final[tuple[str, ...]] = (*PROJECT_COLUMNS, "place")
 
 
@@ -80,7 +81,8 @@ def check_options(options: ImportOptions, vocabularies: Mapping[str, Vocabulary]
     Raises `AtlasError` naming the first choice that cannot work: an unknown column, or a mapped or
     default value that is none of the column's values.
     """
-    for header, target in options.columns.items():
+    columns = {header: LEGACY_COLUMNS.get(target, target) for header, target in options.columns.items()}
+    for header, target in columns.items():  # a mapping saved before `notes` became `notes_zh`/`notes_en`
         if target not in MAP_TARGETS:
             raise AtlasError(msg("mapping_unknown_target", header=header, target=target, valid=", ".join(MAP_TARGETS)))
     values: dict[str, dict[str, str]] = {}
@@ -103,7 +105,7 @@ def check_options(options: ImportOptions, vocabularies: Mapping[str, Vocabulary]
             raise AtlasError(msg("option_bad_default", column=column, value=value,
                                  problem=vocabulary.unknown_message(value)))
         defaults[column] = value
-    return replace(options, values=values, defaults=defaults)
+    return replace(options, columns=columns, values=values, defaults=defaults)
 
 
 def options_from_json(data: bytes, *, filename: str) -> ImportOptions:

@@ -373,9 +373,24 @@ def _file_problems(
         if column not in mapped and column not in defaults:
             problems.append(Problem.of(filename, msg("no_column_default", column=column, what=message), header_row,
                                        severity=severity))
+    problems += _one_language_notes(mapped | set(defaults), filename=filename, row=header_row)
     for what in missing_columns(headers, defaults):
         problems.append(Problem.of(filename, msg("required_missing", what=what), header_row))
     return problems
+
+
+def _one_language_notes(given: set[str], *, filename: str, row: int) -> list[Problem]:
+    """The assumption an import makes when a file has notes in one language: the other is left empty.
+
+    Curated records carry both languages; an imported one may carry one, because a translation made up
+    by the atlas would read as if a curator had written it.
+    """
+    present = [c for c in ("notes_zh", "notes_en") if c in given]
+    if len(present) != 1:
+        return []
+    missing = "notes_en" if present[0] == "notes_zh" else "notes_zh"
+    return [Problem.of(filename, msg("note_one_language_file", present=present[0], missing=missing), row,
+                       severity="info")]
 
 
 def _totals_word(cells: tuple[str, ...]) -> str:

@@ -41,7 +41,7 @@ from atlas.importer.places import Places as PlaceNames
 from atlas.importer.positions import Places, locate
 from atlas.importer.vocabulary import LIST_SPLIT, Vocabulary, normalise_value
 
-TEXT_COLUMNS: Final[tuple[str, ...]] = ("id", "name_zh", "name_en", "company_zh", "company_en", "notes")
+TEXT_COLUMNS: Final[tuple[str, ...]] = ("id", "name_zh", "name_en", "company_zh", "company_en", "notes_zh", "notes_en")
 COORDINATE_DECIMALS: Final[int] = 6
 """Stored lon/lat decimals: 1e-6° ≈ 0.1 m, finer than any map a position is copied from."""
 DEFAULTS: Final[dict[str, tuple[Message, str]]] = {
@@ -158,6 +158,7 @@ def read_row(ctx: RowContext, number: int, cells: tuple[str, ...]) -> RowResult:
     for column in TEXT_COLUMNS:
         record[column] = row.text(column)
     _names(row, record)
+    _notes(row, record)
     _source(row, record)
     _controlled(row, record)
     _figures(row, record)
@@ -187,6 +188,14 @@ def _names(row: _Row, record: dict[str, str]) -> None:
     elif not record["name_en"]:
         record["name_en"] = pinyin_text(record["name_zh"])
         row.assumed("name_en", msg("name_en_pinyin", pinyin=record["name_en"]))
+
+
+def _notes(row: _Row, record: dict[str, str]) -> None:
+    """A note in one language is kept, never translated: said per row when the file has both columns
+    (a file with one notes column is told once, by `project_list`)."""
+    if bool(record["notes_zh"]) != bool(record["notes_en"]) and row.given("notes_zh") and row.given("notes_en"):
+        present, missing = ("notes_zh", "notes_en") if record["notes_zh"] else ("notes_en", "notes_zh")
+        row.add(missing, msg("note_one_language_row", present=present, missing=missing), severity="info", value="")
 
 
 def _source(row: _Row, record: dict[str, str]) -> None:

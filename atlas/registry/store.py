@@ -21,7 +21,7 @@ from atlas.core import schema, settings
 from atlas.core.errors import AtlasError, DataValidationError, Problem, raise_if_any
 from atlas.core.messages import Message, msg
 from atlas.data.load import read_raw_data
-from atlas.data.tables import SHARED_TEXT_MIN_ROWS
+from atlas.data.tables import SHARED_TEXT_MIN_ROWS, upgrade_legacy_columns
 from atlas.data.validate import validate_raw_data
 
 PROJECTS_LABEL: Final[str] = settings.DATA_FILES["projects"]
@@ -108,8 +108,10 @@ def _cell_text(value: Any) -> str:
 def normalise_projects(projects: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
     """Text cells in `schema.PROJECT_COLUMNS` order; missing or unknown columns are problems.
 
-    An unknown column is refused rather than dropped: saving must never lose what a user typed.
+    An unknown column is refused rather than dropped: saving must never lose what a user typed. A
+    column under its old name (`schema.LEGACY_COLUMNS`: ``notes``) is taken as its new one (``notes_en``).
     """
+    projects = upgrade_legacy_columns(projects, schema.LEGACY_COLUMNS)
     expected = list(schema.PROJECT_COLUMNS)
     names = [str(c) for c in projects.columns]
     valid = f"(expected columns: {', '.join(expected)})"
@@ -194,6 +196,10 @@ def projects_from_csv_bytes(data: bytes, *, label: str = PROJECTS_LABEL) -> pd.D
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataValidationError([Problem(label, f"not a readable CSV: {exc}")]) from exc
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    frame = upgrade_legacy_columns(frame, schema.LEGACY_COLUMNS)
+    for column in schema.PROJECT_OPTIONAL_COLUMNS:  # a registry written before these columns existed
+        if column not in frame.columns:
+            frame[column] = ""
     missing = [c for c in schema.PROJECT_COLUMNS if c not in frame.columns]
     raise_if_any(
         Problem(label, f"required column is missing (expected columns: {', '.join(schema.PROJECT_COLUMNS)})", column=c)

@@ -73,6 +73,8 @@ def profile_tables(profile: ZoneProfile, lang: Lang) -> dict[str, pd.DataFrame]:
         "position_precision",
         "uncertainty_km",
         f"position_note_{lang}",
+        "notes_zh",
+        "notes_en",
         "source",
         "as_of",
     ]
@@ -83,18 +85,21 @@ def profile_tables(profile: ZoneProfile, lang: Lang) -> dict[str, pd.DataFrame]:
         columns=["field", "value"],
     )
     near = t("within_km", lang, km=profile.nearby_km)
+    names = profile.names.get(lang, {})
+
+    def shown(frame: pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
+        return localise_frame(frame, lang, names=names, **kwargs)
+
     return {
         t("zone", lang): zone_table,
         t("key_figures", lang): localise_frame(figures, lang),
-        t("roles", lang): localise_frame(profile.roles.drop(columns=["zone_id"]), lang),
-        t("chain", lang): localise_frame(
-            profile.chain.drop(columns=["zone_id", "stage"]), lang, value_columns=("state",)
-        ),
-        t("projects", lang): localise_frame(profile.projects, lang),
-        t("county_unstated_title", lang): localise_frame(profile.county_unstated, lang),
-        f"{t('nearby_deposits', lang)} ({near})": localise_frame(profile.nearby_deposits, lang),
-        f"{t('nearby_recycling_bases', lang)} ({near})": localise_frame(profile.nearby_recycling_bases, lang),
-        t("sources", lang): localise_frame(profile.sources, lang),
+        t("roles", lang): shown(profile.roles.drop(columns=["zone_id"])),
+        t("chain", lang): shown(profile.chain.drop(columns=["zone_id", "stage"]), value_columns=("state",)),
+        t("projects", lang): shown(profile.projects),
+        t("county_unstated_title", lang): shown(profile.county_unstated),
+        f"{t('nearby_deposits', lang)} ({near})": shown(profile.nearby_deposits),
+        f"{t('nearby_recycling_bases', lang)} ({near})": shown(profile.nearby_recycling_bases),
+        t("sources", lang): shown(profile.sources),
     }
 
 

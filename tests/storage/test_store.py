@@ -21,7 +21,7 @@ def test_read_gives_the_projects_as_text_cells_in_schema_order_with_a_version(st
 
 def test_a_saved_edit_reads_back_exactly_under_a_new_version(store: RegistryStore):
     before, version = store.read()
-    after = with_new_row(edited(before, "wheels", capacity="2.5", notes='tab\tand, comma "quoted"\nnew line'))
+    after = with_new_row(edited(before, "wheels", capacity="2.5", notes_en='tab\tand, comma "quoted"\nnew line'))
     new_version = store.save(after, base_version=version, author="王工", message="capacity from the 2025 report")
     frame, current = store.read()
     assert current == new_version != version

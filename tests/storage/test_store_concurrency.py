@@ -17,7 +17,7 @@ from atlas.registry.postgis import PostgisStore
 from atlas.registry.store import RegistryConflict, RegistryStore
 from tests.storage.conftest import edited
 
-EDITS = {"alice": {"capacity": "650"}, "bob": {"notes": "expansion approved"}}
+EDITS = {"alice": {"capacity": "650"}, "bob": {"notes_en": "expansion approved"}}
 ROUNDS = 3
 
 
@@ -60,5 +60,5 @@ def test_two_writers_on_one_record_one_wins_the_other_gets_a_clear_conflict_and_
     assert version == results[winner]
     handles[loser].save(edited(fresh, "smelter", **EDITS[loser]), base_version=version, author=loser, message="retry")
     smelter = store.read()[0].set_index("id").loc["smelter"]
-    assert (smelter["capacity"], smelter["notes"]) == ("650", "expansion approved")
+    assert (smelter["capacity"], smelter["notes_en"]) == ("650", "expansion approved")
     assert [h.author for h in store.history()[:2]] == [loser, winner]

@@ -59,7 +59,7 @@ def test_a_writer_killed_mid_save_leaves_the_old_or_the_new_table_and_a_readable
     use_store: RegistryStore, backend: str, tiny_data_dir: Path, tmp_path: Path
 ):
     first = tiny_projects()
-    second = with_new_row(edited(first, "foil", status="operating", notes="crash test"))
+    second = with_new_row(edited(first, "foil", status="operating", notes_en="crash test"))
     paths = []
     for name, frame in (("first.csv", first), ("second.csv", second)):
         paths.append(tmp_path / name)
