@@ -5,11 +5,11 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from atlas.analysis.aggregate import GROUP_BYS, status_breakdown, summarise_projects
-from atlas.analysis.query import filter_projects
+from atlas.analysis.aggregate import GROUP_BYS, status_breakdown
 from atlas.core.i18n import localise_frame, t
 from atlas.reports.export import layer_to_bytes, tables_to_xlsx_bytes
 from ui.downloads import Download, download_row
+from ui.projects import project_summary
 from ui.state import page_context
 
 atlas, filters, lang = page_context()
@@ -24,7 +24,7 @@ by = (
     )
     or "cluster-type"
 )
-summary = summarise_projects(atlas, filter_projects(atlas, filters), by=by)
+summary = project_summary(atlas, filters, by=by)
 
 chart_data = status_breakdown(summary, lang)
 chart = (

@@ -8,14 +8,18 @@ from atlas.analysis.inventory import data_inventory, problems_table
 from atlas.analysis.quality import flags_for_display, quality_counts_for_display
 from atlas.core.i18n import localise_frame, t
 from ui.planning import cached_quality_flags
+from ui.projects import registry_atlas
 from ui.state import page_context, validation_problems
 
 atlas, _, lang = page_context()
 st.title(t("page_data", lang))
 st.caption(t("data_intro", lang))
 
+registry, total = registry_atlas(atlas)
 st.subheader(t("layers", lang))
-st.dataframe(localise_frame(data_inventory(atlas), lang), hide_index=True, width="stretch")
+if len(registry.projects) < total:
+    st.caption(t("registry_scope_note", lang, shown=len(registry.projects), total=total))
+st.dataframe(localise_frame(data_inventory(registry), lang), hide_index=True, width="stretch")
 
 st.subheader(t("validation", lang))
 problems = validation_problems()

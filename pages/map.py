@@ -13,23 +13,25 @@ from atlas.maps.atlas_map import BASEMAPS
 from ui.cards import legend_filter, render_card
 from ui.map_view import Overlay, show_map
 from ui.planning import quality_overlay
-from ui.state import derived, filtered_view, page_context
+from ui.projects import cluster_counts, near_click, shown_projects
+from ui.state import derived, page_context
 
 atlas, filters, lang = page_context()
-view = filtered_view(atlas, filters)
+shown = shown_projects(atlas, filters)
+view = shown.view
 st.title(t("app_title", lang))
 st.caption(
     t(
         "showing",
         lang,
         zones=len(view.zones),
-        projects=len(view.projects),
+        projects=shown.count,
         bases=len(view.recycling_bases),
         deposits=len(view.deposits),
     )
 )
 
-legend_filter(atlas, view, lang)
+legend_filter(atlas, view, lang, projects=cluster_counts(atlas, filters, list(atlas.cluster_types["id"])))
 layers = st.pills(
     t("layers", lang),
     list(Layer),
@@ -46,10 +48,11 @@ show_flags = st.toggle(t("quality_overlay", lang), key="map_quality_flags")
 overlays = [Overlay(("quality", filters), lambda: quality_overlay(view, lang))] if show_flags else []
 clicked = show_map(
     view, view_key=filters, lang=lang, layers=set(layers or []), key="atlas-map", height=620, basemap=basemap,
-    overlays=overlays,
+    overlays=overlays, projects_layer=shown.layer,
 )
 point = clicked.get("last_object_clicked") or {}
-picked = pick_record(view, lon=point["lng"], lat=point["lat"]) if "lng" in point else None
+clicked_view = near_click(shown, filters, lon=point["lng"], lat=point["lat"]) if "lng" in point else view
+picked = pick_record(clicked_view, lon=point["lng"], lat=point["lat"]) if "lng" in point else None
 if picked is not None:
     render_card(card_rows(atlas, picked, lang=lang), picked, lang)
 
@@ -57,6 +60,6 @@ st.subheader(t("map_table", lang))
 shown_layers = frozenset(layers or [])
 listing = derived("map-listing", (filters, shown_layers, lang),
                   lambda: localise_frame(map_listing(view, shown_layers, lang=lang, limit=MAP_TABLE_MAX_ROWS), lang))
-if len(view.projects) > MAP_TABLE_MAX_ROWS and Layer.PROJECTS in shown_layers:
-    st.caption(t("map_table_truncated", lang, shown=MAP_TABLE_MAX_ROWS, total=len(view.projects)))
+if shown.count > MAP_TABLE_MAX_ROWS and Layer.PROJECTS in shown_layers:
+    st.caption(t("map_table_truncated", lang, shown=MAP_TABLE_MAX_ROWS, total=shown.count))
 st.dataframe(listing, hide_index=True, width="stretch")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from atlas.analysis.profile import zone_profile
+from atlas.analysis.query import Filters
 from atlas.core.i18n import names_by_id, t
 from atlas.core.schema import Layer, label
 from atlas.reports.export import profile_tables, profile_to_bytes
 from ui.downloads import Download, download_row, report_downloads
 from ui.map_view import show_map
+from ui.projects import shown_projects, zone_atlas
 from ui.state import derived, page_context
 from ui.widgets import first_or, seeded
 
@@ -19,7 +21,8 @@ zone_names = names_by_id(atlas.zones, lang)
 zone_id = seeded(st.selectbox, t("zone", lang), list(zone_names), key="profile_zone",
                  start=first_or(filters.zones, list(zone_names)), format_func=zone_names.__getitem__)
 km = st.slider(t("nearby_radius", lang), 10, 150, 50, step=10, key="profile_km")
-profile = derived("zone-profile", (zone_id, km), lambda: zone_profile(atlas, zone_id, nearby_km=float(km)))
+profile = derived("zone-profile", (zone_id, km),
+                  lambda: zone_profile(zone_atlas(atlas, zone_id), zone_id, nearby_km=float(km)))
 zone = profile.zone
 
 st.header(zone[f"name_{lang}"])
@@ -50,14 +53,16 @@ with left:
         else:
             st.caption(t("no_data", lang))
 with right:
+    everything = shown_projects(atlas, Filters())
     show_map(
-        atlas,
+        everything.view,
         view_key=None,
         lang=lang,
         layers={Layer.PREFECTURES, Layer.COUNTIES, Layer.ZONES, Layer.DEPOSITS, Layer.RECYCLING_BASES, Layer.PROJECTS},
         key="zone-map",
         height=460,
         highlight_zone=zone_id,
+        projects_layer=everything.layer,
     )
 
 st.subheader(t("downloads", lang))
@@ -66,7 +71,7 @@ download_row(
         Download(fmt, lambda fmt=fmt: profile_to_bytes(profile, fmt, lang=lang))
         for fmt in ("xlsx", "csv", "geojson", "gpkg")
     ]
-    + report_downloads(atlas, profile, lang),
+    + report_downloads(zone_atlas(atlas, zone_id), profile, lang),
     basename=f"{zone_id}-profile-{lang}",
     key="zone-dl",
 )
