@@ -68,10 +68,10 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(data_dir: Path, *, startup_s: float = 120,
-                     env: Mapping[str, str] | None = None) -> Iterator[tuple[str, int]]:
-    """``streamlit run app.py`` with ATLAS_DATA_DIR=`data_dir` (and `env` on top, e.g. a database URL);
-    yields (url, pid); stops its process group."""
+def streamlit_server(data_dir: Path, *, startup_s: float = 120, env: Mapping[str, str] | None = None,
+                     cwd: Path = settings.REPO_ROOT) -> Iterator[tuple[str, int]]:
+    """``streamlit run app.py`` in `cwd` (another checkout: its code) with ATLAS_DATA_DIR=`data_dir` (and `env`
+    on top, e.g. a database URL); yields (url, pid); stops its process group."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = OUT / f"streamlit-{port}.log"
@@ -82,7 +82,7 @@ def streamlit_server(data_dir: Path, *, startup_s: float = 120,
     env = {**os.environ, "ATLAS_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", "ATLAS_CACHE_DIR": "off",
            **(env or {})}
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=settings.REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True, env=env)
     try:
         deadline = time.monotonic() + startup_s

@@ -5,12 +5,12 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from atlas.analysis.aggregate import GROUP_BYS, status_breakdown, summarise_projects
-from atlas.analysis.query import filter_projects
+from atlas.analysis.aggregate import GROUP_BYS, status_breakdown
 from atlas.core.i18n import localise_frame, t
 from atlas.reports.export import layer_to_bytes, tables_to_xlsx_bytes
 from ui.downloads import Download, download_row
 from ui.layout import page_title
+from ui.projects import project_summary
 from ui.state import page_context
 from ui.tables import show_table
 
@@ -26,7 +26,7 @@ by = (
     )
     or "cluster-type"
 )
-summary = summarise_projects(atlas, filter_projects(atlas, filters), by=by)
+summary = project_summary(atlas, filters, by=by)
 
 chart_data = status_breakdown(summary, lang)
 legend = chart_data.drop_duplicates("state").sort_values("order")

@@ -21,6 +21,7 @@ from ui.downloads import Download, download_row
 from ui.layout import page_title
 from ui.map_view import Overlay, show_map
 from ui.planning import page_param, set_page_param
+from ui.projects import near_zone_atlas, zones_atlas
 from ui.state import page_context
 from ui.tables import show_table
 from ui.widgets import seeded
@@ -43,7 +44,7 @@ km = st.slider(t("proximity_km", lang), 5, 150, 50, step=5, key="compare_km")
 if len(chosen) < MIN_ZONES:
     st.warning(t("compare_need_two", lang))
 else:
-    comparison = compare_zones(atlas, chosen, km=float(km))
+    comparison = compare_zones(zones_atlas(atlas, chosen), chosen, km=float(km))
     sections = comparison_sections(comparison, atlas, lang)
     for title, part in sections.items():  # static tables: long cells wrap instead of being cut off
         st.subheader(title)
@@ -59,7 +60,7 @@ else:
 
     st.header(t("proximity", lang))
     centre = st.selectbox(t("proximity_zone", lang), chosen, key="proximity_zone", format_func=zone_names.__getitem__)
-    found = nearby_zone(atlas, centre, km=float(km))
+    found = nearby_zone(near_zone_atlas(atlas, centre, km=float(km)), centre, km=float(km))
     st.caption(t("proximity_note", lang))
     show_map(
         atlas,

@@ -9,6 +9,7 @@ from atlas.analysis.quality import flags_for_display, quality_counts_for_display
 from atlas.core.i18n import localise_frame, t
 from ui.layout import page_title
 from ui.planning import cached_quality_flags
+from ui.projects import registry_atlas
 from ui.state import page_context, validation_problems
 from ui.tables import show_table
 
@@ -16,8 +17,11 @@ atlas, _, lang = page_context()
 page_title(t("page_data", lang))
 st.caption(t("data_intro", lang))
 
+registry, total = registry_atlas(atlas)
 st.subheader(t("layers", lang))
-show_table(localise_frame(data_inventory(atlas), lang, value_columns=("layer",)))
+if len(registry.projects) < total:
+    st.caption(t("registry_scope_note", lang, shown=len(registry.projects), total=total))
+show_table(localise_frame(data_inventory(registry), lang, value_columns=("layer",)))
 
 st.subheader(t("validation", lang))
 problems = validation_problems()

@@ -14,6 +14,7 @@ from ui.downloads import Download, download_row
 from ui.layout import page_title
 from ui.map_view import Overlay, show_map
 from ui.planning import cached_gap_matrix
+from ui.projects import registry_atlas
 from ui.state import page_context
 from ui.tables import show_table
 from ui.widgets import first_or, seeded
@@ -26,6 +27,9 @@ clusters = names_by_id(atlas.cluster_types, lang)
 cluster = seeded(st.radio, t("gaps_cluster", lang), list(clusters), key="gaps_cluster",
                  start=first_or(filters.cluster_types, list(clusters)), format_func=clusters.__getitem__)
 long = cached_gap_matrix()
+registry, total = registry_atlas(atlas)
+if len(registry.projects) < total:
+    st.caption(t("registry_scope_note", lang, shown=len(registry.projects), total=total))
 
 styled = styled_gap_matrix(long, cluster, lang)
 name, assigned, *stages, gaps = styled.data.columns  # fixed widths: every stage fits beside the zone names
@@ -55,7 +59,7 @@ else:
             state=state,
         )
     )
-    items = items_behind(atlas, cell["project_ids"])
+    items = items_behind(registry, cell["project_ids"])
     if not cell["assigned"] and len(items):
         st.caption(t("gaps_cell_not_assigned", lang))
     if len(items):

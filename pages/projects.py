@@ -10,12 +10,16 @@ from atlas.reports.export import layer_to_bytes, tables_to_xlsx_bytes
 from ui.downloads import Download, download_row
 from ui.layout import page_title
 from ui.map_view import show_map
-from ui.state import filtered_view, page_context
+from ui.projects import shown_projects
+from ui.state import page_context
 
 atlas, filters, lang = page_context()
-view = filtered_view(atlas, filters)
+shown = shown_projects(atlas, filters)
+view = shown.view
 page_title(t("page_projects", lang))
-st.caption(t("projects_count", lang, n=len(view.projects), total=len(atlas.projects)))
+st.caption(t("projects_count", lang, n=shown.count, total=shown.total))
+if not shown.complete:
+    st.caption(t("projects_first_rows", lang, shown=len(view.projects), total=shown.count))
 
 table = localise_frame(view.projects[project_columns(lang)], lang, names=record_labels(atlas, lang))
 left, right = st.columns([3, 2])
@@ -24,7 +28,7 @@ with left:
 with right:
     show_map(
         view, view_key=filters, lang=lang, layers={Layer.COUNTIES, Layer.PREFECTURES, Layer.PROJECTS},
-        key="projects-map", height=520,
+        key="projects-map", height=520, projects_layer=shown.layer,
     )
 download_row(
     [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 
 from atlas.analysis.pick import Picked
@@ -24,11 +26,15 @@ def _legend_changed() -> None:
     st.session_state[VIEW_PREFIX + "cluster_types"] = list(st.session_state["legend_clusters"])
 
 
-def legend_filter(atlas: Atlas, view: Atlas, lang: Lang) -> None:
-    """Cluster colours with counts (zones · projects); choosing one filters every page."""
+def legend_filter(atlas: Atlas, view: Atlas, lang: Lang, *, projects: Mapping[str, int] | None = None) -> None:
+    """Cluster colours with counts (zones · projects); choosing one filters every page.
+
+    `projects`: the projects per cluster type when `view` does not hold them all (database mode).
+    """
     names = names_by_id(atlas.cluster_types, lang)
     roles = view.zone_roles[view.zone_roles["kind"] == "cluster"]
-    projects = count_by_cluster(view.projects, names)  # per distinct cluster list: a million rows stay cheap
+    if projects is None:
+        projects = count_by_cluster(view.projects, names)  # per distinct cluster list: a million rows stay cheap
     counts = {c: (roles.loc[roles["cluster_type"] == c, "zone_id"].nunique(), projects[c]) for c in names}
     st.session_state["legend_clusters"] = list(st.session_state.get(VIEW_PREFIX + "cluster_types", []))
     st.pills(

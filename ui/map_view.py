@@ -20,7 +20,7 @@ from atlas.core.model import Atlas
 from atlas.core.schema import Lang, Layer
 from atlas.core.settings import MAP_LARGE_POINTS
 from atlas.maps.atlas_map import DRAW_ORDER, build_base_map, build_layer_groups
-from atlas.maps.scale import project_group_for_view, view_from_map_state
+from atlas.maps.scale import MapView, ViewLayer, project_group_for_view, view_from_map_state
 from ui.folium_component import RenderedGroup, RenderedMap, render_base, render_group, show_rendered
 from ui.state import derived, get_atlas
 
@@ -82,6 +82,7 @@ def show_map(
     highlight_zone: str | None = None,
     basemap: str = "none",
     overlays: Sequence[Overlay] = (),
+    projects_layer: Callable[[MapView, Lang, str], ViewLayer] | None = None,
 ) -> dict[str, Any]:
     """Draw `view`'s layers; filter changes only re-send the layer groups.
 
@@ -90,17 +91,20 @@ def show_map(
     view needs (`atlas.maps.scale`, rendered on each run), and the map reports its bounds and zoom so that
     a pan or zoom reruns the page with the new view; smaller registries do not rerun on pan.
     `overlays` (e.g. `atlas.maps.planning` layers) are drawn above the atlas layers.
+    `projects_layer`, when given, builds the project layer per view instead (`view` then holds only some of
+    the projects: database mode, `ui.projects.shown_projects`).
     """
     base = rendered_base_map(lang, basemap, highlight_zone)
-    large = Layer.PROJECTS in layers and len(view.projects) > MAP_LARGE_POINTS
+    large = Layer.PROJECTS in layers and (projects_layer is not None or len(view.projects) > MAP_LARGE_POINTS)
     wanted = set(layers)
     order = [layer for layer in DRAW_ORDER if layer in wanted]
     groups: list[RenderedGroup] = []
     returned = ["last_object_clicked"]
     for layer in order:
         if layer is Layer.PROJECTS and large:
-            shown = project_group_for_view(view.projects, view_from_map_state(st.session_state.get(key)), lang=lang,
-                                           basemap=basemap)
+            map_view = view_from_map_state(st.session_state.get(key))
+            shown = (projects_layer(map_view, lang, basemap) if projects_layer is not None else
+                     project_group_for_view(view.projects, map_view, lang=lang, basemap=basemap))
             groups.append(render_group(shown.group, len(groups)))
             returned += ["bounds", "zoom"]
             st.caption(t(f"map_mode_{shown.mode}", lang, count=shown.in_view))

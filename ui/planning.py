@@ -15,6 +15,7 @@ from atlas.core.model import Atlas
 from atlas.core.safe import escape_markdown
 from atlas.core.schema import Lang
 from atlas.maps.planning import quality_group, record_names
+from ui.projects import registry_atlas
 from ui.state import derived, get_atlas
 
 
@@ -36,13 +37,16 @@ def set_page_param(name: str, value: str) -> None:
 
 
 def cached_gap_matrix() -> pd.DataFrame:
-    """`gap_matrix_long` of the whole atlas, once per server and atlas version (read-only)."""
-    return derived("gap-matrix", None, lambda: gap_matrix_long(get_atlas()))
+    """`gap_matrix_long` of the whole atlas, once per server and atlas version (read-only).
+
+    In database mode, of the registry's first `SCOPE_ROWS` projects (`ui.projects.registry_atlas`).
+    """
+    return derived("gap-matrix", None, lambda: gap_matrix_long(registry_atlas(get_atlas())[0]))
 
 
 def cached_quality_flags() -> pd.DataFrame:
-    """`quality_flags` of the whole atlas, once per server and atlas version (read-only)."""
-    return derived("quality-flags", None, lambda: quality_flags(get_atlas()))
+    """`quality_flags` of the whole atlas, once per server and atlas version (read-only); see `cached_gap_matrix`."""
+    return derived("quality-flags", None, lambda: quality_flags(registry_atlas(get_atlas())[0]))
 
 
 def quality_overlay(view: Atlas, lang: Lang) -> folium.FeatureGroup:

@@ -17,6 +17,7 @@ from atlas.core.memory import release_freed_memory
 from atlas.core.model import Atlas
 from atlas.core.schema import Lang, ProjectStatus
 from atlas.registry.live import LiveAtlas, Snapshot
+from atlas.registry.startup import open_served_atlas_with_problems
 from ui.navigation import ensure_frame
 
 FILTER_PARAMS: Final[dict[str, str]] = {
@@ -42,8 +43,11 @@ T = TypeVar("T")
 
 @st.cache_resource(show_spinner=False)
 def _live_atlas(data_dir: str, database_url: str) -> LiveAtlas:
-    """One live atlas per server process (per data folder and database, which tests vary)."""
-    return LiveAtlas(Path(data_dir))
+    """One live atlas per server process (per data folder and database, which tests vary).
+
+    With a database it holds the reference layers only; pages ask the database for projects (`ui.projects`).
+    """
+    return LiveAtlas(Path(data_dir), load=open_served_atlas_with_problems)
 
 
 def _live() -> LiveAtlas:

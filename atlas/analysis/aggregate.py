@@ -182,6 +182,27 @@ def summarise_matching(atlas: Atlas, filters: Filters, *, by: GroupBy) -> pd.Dat
     return _summary(atlas, _tally_indexed(subset, by=by), by=by)
 
 
+def summary_from_counts(atlas: Atlas, counts: pd.DataFrame, *, by: GroupBy,
+                        capacity: pd.Series | None = None) -> pd.DataFrame:
+    """`summarise_projects`' table from per-group figures computed elsewhere (e.g. inside the database).
+
+    `counts` has a row per group present: ``key``, ``projects``, one column per state, ``investment_cny_m``
+    and ``investment_known`` (`atlas.maps.postgis_summary.SUMMARY_COLUMNS`); `capacity` the summed capacity
+    indexed by (key, unit), when known.
+    """
+    keyed = counts.set_index("key")
+    tally = _Tally(
+        present=set(keyed.index),
+        size=keyed["projects"],
+        states=keyed[list(STATES)],
+        investment=keyed["investment_cny_m"].dropna(),
+        investment_known=keyed["investment_known"],
+        capacity=capacity if capacity is not None else pd.Series(
+            [], dtype=float, index=pd.MultiIndex.from_arrays([[], []])),
+    )
+    return _summary(atlas, tally, by=by)
+
+
 def status_breakdown(summary: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     """Long table (group, state, count, order, colour) of a summary, for a stacked bar chart in `lang`.
 

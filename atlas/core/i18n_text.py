@@ -114,6 +114,16 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "项目较多：仅绘制当前视野内的 {count:,} 个项目，移动地图后更新。",
         "Many projects: only the {count:,} in view are drawn, updated as the map moves.",
     ),
+    "projects_first_rows": (
+        "数据库模式：本页表格与下载仅含前 {shown:,} 个项目（共 {total:,} 个）；"
+        "全部导出请用命令行 `atlas export layer projects`。",
+        "Database mode: this page's table and downloads hold the first {shown:,} of {total:,} projects; export them "
+        "all with `atlas export layer projects` on the command line.",
+    ),
+    "registry_scope_note": (
+        "数据库模式：本页按登记册中前 {shown:,} 个项目计算（共 {total:,} 个）。",
+        "Database mode: this page counts the registry's first {shown:,} of {total:,} projects.",
+    ),
     "map_table_truncated": (
         "表格仅列出前 {shown:,} 条（共 {total:,} 条）；完整数据请在“项目与企业”页导出。",
         "The table lists the first {shown:,} of {total:,} records; export them all from the projects page.",

@@ -37,6 +37,7 @@ TABLE_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "national_links": schema.NATIONAL_LINK_COLUMNS,
 }
 POINT_TABLES: Final[tuple[str, ...]] = ("zones", "deposits", "projects", "recycling_bases")
+PROJECT_NUMBERS: Final[tuple[str, ...]] = ("capacity", "investment_cny_m", "year")
 
 
 def load_atlas(data_dir: Path | None = None, *, projects: pd.DataFrame | None = None) -> Atlas:
@@ -155,7 +156,7 @@ def build_atlas(raw: RawData) -> Atlas:
     for name, column in [("zones", "county_adcodes"), ("deposits", "county_adcodes"), ("projects", "cluster_types")]:
         t[name][column] = parse_lists(t[name], column)
     numeric = {
-        "projects": ("capacity", "investment_cny_m", "year"),
+        "projects": PROJECT_NUMBERS,
         "recycling_bases": ("capacity", "year"),
         "deposits": ("quantity_mt", "quantity_year"),
         "targets": ("value", "target_year", "latest_value", "latest_year"),
@@ -186,6 +187,19 @@ def build_atlas(raw: RawData) -> Atlas:
         national_tasks=t["national_tasks"],
         national_links=t["national_links"],
     )
+
+
+def typed_projects(cells: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Registry rows as text cells (already validated, e.g. by a store's save) typed as `build_atlas` types them.
+
+    For the rows a page fetches from the database per request: the same numbers, lists, search keys
+    and point geometries as the loaded atlas's `projects`, for just those rows.
+    """
+    frame = cells.reset_index(drop=True).copy(deep=False)
+    for column in ("lon", "lat", "uncertainty_km", *PROJECT_NUMBERS):
+        frame[column] = parse_numbers(frame, column, label="projects")[0]
+    frame["cluster_types"] = parse_lists(frame, "cluster_types")
+    return _to_points(add_search_text(frame))
 
 
 def _to_points(frame: pd.DataFrame) -> gpd.GeoDataFrame:

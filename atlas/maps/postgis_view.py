@@ -153,11 +153,11 @@ def bins_query(view: MapView, filters: Filters, *, zoom: int, cell_px: int) -> t
     """`viewport_bins`' SQL and parameters counting every cell from ``projects`` (also for EXPLAIN and benchmarks)."""
     where, params = where_clause(view, filters, exact=False)
     params.update(size=TILE_PX * 2.0**zoom, cell=float(cell_px), clamp=MAX_LATITUDE)
-    query = _counted_cells(where) + " ORDER BY ix, iy"
+    query = counted_cells(where) + " ORDER BY ix, iy"
     return query, params
 
 
-def _counted_cells(where: str, *, outside: str = "") -> str:
+def counted_cells(where: str, *, outside: str = "") -> str:
     """Cells counted from the ``projects`` rows that pass `where` (and, given, whose cell passes `outside`)."""
     inside = "count(*) FILTER (WHERE " + _EXACT.format(x="x", y="y") + ")"
     return (
@@ -200,7 +200,7 @@ def cells_query(view: MapView, filters: Filters, *, zoom: int,
               "north": (view.west, inner_north, view.east, view.north)}
     for side, (w, s, e, n) in strips.items():
         params.update({f"{side}_w": float(w), f"{side}_s": float(s), f"{side}_e": float(e), f"{side}_n": float(n)})
-    border = _counted_cells(" AND ".join([_STRIPS, *parts]), outside=_OUTSIDE)
+    border = counted_cells(" AND ".join([_STRIPS, *parts]), outside=_OUTSIDE)
     key_parts, _ = filter_clause(filters, over_keys=True)
     keys = f"key IN (SELECT key FROM project_cell_keys WHERE {' AND '.join(key_parts)})" if key_parts else "key = 0"
     stored = (

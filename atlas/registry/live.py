@@ -1,9 +1,11 @@
 """The atlas a running server shows: loaded once, replaced by a fresh load when the registry changes elsewhere.
 
 One server process serves every session from one loaded atlas (a 10⁶-project registry is ~1.5 GB: one
-copy, not one per session). Saves can come from anywhere: this server, another app server on the same
-database, ``atlas import`` on the command line. `LiveAtlas` asks the store for its cheap change stamp at
-most every `check_every_s` seconds (a ``stat`` of the file, or one one-row query) and, when it moved,
+copy, not one per session; with a database the app loads the reference layers only, see
+`atlas.registry.startup.open_served_atlas_with_problems`). Saves can come from anywhere: this server,
+another app server on the same database, ``atlas import`` on the command line. `LiveAtlas` asks the store
+for its cheap change stamp at most every `check_every_s` seconds (a ``stat`` of the file, or one one-row
+query) and, when it moved,
 loads the new version in a background thread while every session keeps the snapshot it has; the next
 run after the load sees the new one. Nothing is dropped: a session in the middle of an import keeps its
 base version, and its save meets the usual conflict check if someone saved meanwhile.

@@ -77,7 +77,7 @@ class PostgisStore:
             conn.commit()
             yield conn
         except psycopg.Error as exc:
-            raise _database_error(where, exc) from exc
+            raise database_error(where, exc) from exc
         finally:
             conn.close()
 
@@ -100,7 +100,7 @@ class PostgisStore:
             try:
                 return str(_head(conn))
             except psycopg.Error as exc:
-                raise _database_error(where, exc) from exc
+                raise database_error(where, exc) from exc
 
     def history(self) -> list[RegistryVersion]:
         """Every saved version, newest first."""
@@ -153,7 +153,7 @@ class PostgisStore:
         return str(new)
 
 
-def _database_error(where: str, exc: psycopg.Error) -> AtlasError:
+def database_error(where: str, exc: psycopg.Error) -> AtlasError:
     """One line naming the database (never its password) and the server's first line of reason."""
     reason = (str(exc).strip().splitlines() or ["no reason given"])[0]
     return AtlasError(f"registry database {where}: {reason}")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from atlas.core import settings
+import pandas as pd
+
+from atlas.core import schema, settings
 from atlas.core.errors import Problem, raise_if_any
 from atlas.core.model import Atlas
 from atlas.data.load import load_atlas_with_problems
@@ -46,6 +48,20 @@ def open_atlas_with_problems(data_dir: Path | None = None) -> tuple[Atlas | None
         loaded = load_with_cache(root)  # the store's file is the folder's projects table
         return loaded.atlas, loaded.problems
     return load_atlas_with_problems(root, projects=store.read()[0])
+
+
+def open_served_atlas_with_problems(data_dir: Path | None = None) -> tuple[Atlas | None, list[Problem]]:
+    """What an app server holds: the whole atlas with the file store, the reference layers only with PostgreSQL.
+
+    In database mode the atlas's ``projects`` is empty: pages ask the database for the projects they show
+    (`atlas.maps.project_source`), so app servers do not grow with the registry. The registry was validated
+    by the save that wrote it; the other tables are validated here as in file mode.
+    """
+    root = data_dir or settings.data_dir()
+    if not settings.database_url():
+        return open_atlas_with_problems(root)
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in schema.PROJECT_COLUMNS})
+    return load_atlas_with_problems(root, projects=empty)
 
 
 def open_atlas(data_dir: Path | None = None) -> Atlas:
