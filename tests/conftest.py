@@ -39,6 +39,26 @@ def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         os.environ["ATLAS_CACHE_DIR"] = saved
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_state_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The state folder (`settings.state_dir`) of every test, and of the app and CLI they start, is a temp folder.
+
+    Set through ``XDG_DATA_HOME`` (the default's parent), not ``ATLAS_STATE_DIR``: a data folder copy a test
+    points ``ATLAS_DATA_DIR`` at keeps its own registry (`settings.registry_dir`); only the shipped data's
+    registry goes to the state folder. A developer's own ``ATLAS_STATE_DIR`` is set aside meanwhile.
+    """
+    saved = {name: os.environ.get(name) for name in ("XDG_DATA_HOME", "ATLAS_STATE_DIR")}
+    folder = tmp_path_factory.mktemp("atlas-state-home")
+    os.environ["XDG_DATA_HOME"] = str(folder)
+    os.environ.pop("ATLAS_STATE_DIR", None)
+    yield settings.state_dir()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 TINY_TABLES: dict[str, list[dict[str, str]]] = {
     "zones": [
         {
