@@ -262,6 +262,10 @@ class FileStore:
             committed, _ = self._split_pending(self._entries(), current)
             yield data, [(e.meta, e.csv_path.read_bytes()) for e in committed]
 
+    def is_empty(self) -> bool:
+        """Whether the registry holds no version yet (a restore may then bring its whole history); never seeds."""
+        return not self.path.exists() and not self._entries()
+
     def replace_history(self, entries: list[tuple[RegistryVersion, bytes]], current: bytes) -> None:
         """Write a whole history into an empty registry (a restore): each entry as it was, then the file.
 
