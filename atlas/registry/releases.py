@@ -16,7 +16,7 @@ from typing import Any, Final, Protocol
 
 import pandas as pd
 
-from atlas.core import schema, settings
+from atlas.core import schema
 from atlas.core.errors import AtlasError
 from atlas.core.messages import msg
 from atlas.data.release import read_release
@@ -43,7 +43,9 @@ CONFLICT_KINDS: Final[dict[str, str]] = {
 
 
 class ReleaseKeeper(RegistryStore, Protocol):
-    """A store that keeps each merged release's shipped projects (both backends do)."""
+    """A store that keeps each merged release's shipped projects (both backends do), over its data folder."""
+
+    data_dir: Path
 
     def keep_release(self, release: str, data: bytes | bytearray) -> None: ...
 
@@ -182,8 +184,11 @@ def _base_projects(store: ReleaseKeeper, release: str) -> pd.DataFrame | None:
 
 
 def release_status(store: ReleaseKeeper, data_dir: Path | None = None) -> ReleaseStatus:
-    """The registry's base release and current version, the bureau's changes since it, and the shipped release."""
-    root = data_dir or settings.data_dir()
+    """The registry's base release and version, the bureau's changes since it, and the release `data_dir` ships.
+
+    `data_dir` defaults to the store's own data folder.
+    """
+    root = data_dir or store.data_dir
     ours, version = store.read()
     found = base_release(store.history())
     base = None if found is None else found[0]
@@ -204,7 +209,7 @@ def upgrade_registry(store: ReleaseKeeper, data_dir: Path | None = None, *, dry_
     RegistryConflict
         Someone saved while the merge ran; nothing was written (run it again).
     """
-    root = data_dir or settings.data_dir()
+    root = data_dir or store.data_dir
     release = read_release(root).release
     shipped_bytes = (root / PROJECTS_LABEL).read_bytes()
     ours, version = store.read()
