@@ -13,6 +13,7 @@ from typing import cast
 import geopandas as gpd
 import pytest
 from hypothesis import settings as hypothesis_settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 from shapely.geometry import box
 
 from atlas.core import schema, settings
@@ -20,7 +21,11 @@ from atlas.core.model import Atlas
 from atlas.data.load import load_atlas
 
 # Timing is not what property tests check (benchmarks do): no per-example deadline on a busy 2-core CI box.
-hypothesis_settings.register_profile("atlas", deadline=None, print_blob=True)
+# Failing examples are remembered in the work folder, not in a .hypothesis/ folder of the checkout.
+hypothesis_settings.register_profile(
+    "atlas", deadline=None, print_blob=True,
+    database=DirectoryBasedExampleDatabase(settings.work_dir() / "hypothesis"),
+)
 hypothesis_settings.load_profile("atlas")
 
 SRC = "https://example.org/source"

@@ -123,6 +123,23 @@ def cache_dir() -> Path | None:
     return base / CACHE_DIR_NAME
 
 
+WORK_DIR_NAME: Final[str] = "work"
+
+
+def work_dir() -> Path:
+    """Where tests and benchmarks put what they make (screenshots, server logs, synthetic registries, data copies).
+
+    ``$ATLAS_WORK_DIR`` when set, else ``work/`` in the atlas's user cache folder (``$XDG_CACHE_HOME`` or
+    ``~/.cache``): never the checkout, so a run leaves ``git status`` as it found it.
+    """
+    override = os.environ.get("ATLAS_WORK_DIR", "").strip()
+    if override:
+        return Path(override).expanduser().resolve()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / CACHE_DIR_NAME / WORK_DIR_NAME
+
+
 LOCAL_METRIC_CRS: Final[str] = "EPSG:32648"
 """UTM 48N: metric plausibility checks (a point's distance to its stated county) to ~0.2 % scale error.
 Reported distances never use it: they are geodesic (`atlas.geo.geodesy`)."""
