@@ -25,7 +25,6 @@ from atlas.core.messages import msg
 from atlas.registry.files import LOCK_NAME, REGISTRY_FILE, FileStore, write_atomically
 from atlas.registry.postgis import PostgisStore
 from atlas.registry.store import (
-    RELEASE_AUTHOR,
     RegistryVersion,
     base_release,
     projects_from_csv_bytes,
@@ -212,8 +211,8 @@ def restore_backup(store: FileStore | PostgisStore, path: Path, *, author: str) 
         return RestoreSummary(str(path), "unchanged", version, backup_version, taken_at, rows, versions)
     what = f"restored from {Path(path).name} (version {backup_version} backed up at {taken_at})"
     base = manifest.get("base_release")
-    message, who = (release_message(base, what), RELEASE_AUTHOR) if base else (what, author)
-    saved = store.save(restored, base_version=version, author=who, message=message)
+    message = release_message(base, what) if base else what
+    saved = store.save(restored, base_version=version, author=author, message=message)
     return RestoreSummary(str(path), "new-version", saved, backup_version, taken_at, rows, versions)
 
 

@@ -232,7 +232,8 @@ def upgrade_registry(store: ReleaseKeeper, data_dir: Path | None = None, *, dry_
         return UpgradeResult(found[0], release, merge, None)
     store.keep_release(release, projects_to_csv_bytes(theirs))
     what = (f"upgrade from {found[0]}: {len(merge.updated)} updated, {len(merge.added)} added, "
-            f"{len(merge.retired)} retired, {merge.conflicts['id'].nunique()} conflict(s) kept as the bureau has them")
+            f"{len(merge.retired)} retired, {merge.conflicts['id'].nunique()} conflict(s) kept as the bureau has them"
+            if version != EMPTY_VERSION else f"seeded from {root / PROJECTS_LABEL}")
     message = release_message(release, what)
     saved = store.save(merge.merged, base_version=version, author=RELEASE_AUTHOR, message=message)
     return UpgradeResult(found[0], release, merge, saved)

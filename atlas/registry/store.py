@@ -43,10 +43,11 @@ def release_message(release: str, what: str) -> str:
 def base_release(history: list[RegistryVersion]) -> tuple[str, str] | None:
     """(release id, version) of the newest version a data release made, or None: the registry's base release.
 
-    Recorded in the version's own history entry, so it is written in the same atomic save as the rows.
+    Recorded in the version's own history message (`release_message`: the seed, an upgrade, `atlas db
+    load`, a restore), so it is written in the same atomic save as the rows.
     """
     for entry in history:
-        if entry.author == RELEASE_AUTHOR and entry.message.startswith(_RELEASE_PREFIX):
+        if entry.message.startswith(_RELEASE_PREFIX):
             release = entry.message[len(_RELEASE_PREFIX):].split(":", 1)[0].strip()
             if release:
                 return release, entry.version
