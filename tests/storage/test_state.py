@@ -196,3 +196,23 @@ def test_backups_taken_while_saves_run_are_each_one_whole_version(seeded: Store,
         stop.set()
         writer.join()
     assert not errors
+
+
+def test_a_registry_kept_in_the_data_folder_before_releases_is_adopted_with_its_history(
+    release_dir: Path, tmp_path: Path
+) -> None:
+    old = FileStore(release_dir)  # how a clone kept it: data/projects/projects.csv with history/ beside it
+    frame, version = old.read()
+    old.save(edited(frame, "wheels", status="operating"), base_version=version, author="王敏", message="fix wheels")
+    legacy = old.history()
+
+    store = FileStore(release_dir, folder=tmp_path / "state" / "registry")
+
+    history = store.history()
+    assert history[1:] == legacy  # every old version, then the adoption
+    assert base_release(history) == ("before-releases", history[0].version)
+    assert store.read()[0].set_index("id").loc["wheels", "status"] == "operating"
+    release_r2(release_dir)
+    merged = upgrade_registry(store, release_dir)  # the shipped file as first found is the base
+    assert set(merged.merge.conflicts["id"]) == {"wheels"} and merged.merge.updated == ["smelter"]
+    assert store.read()[0].set_index("id").loc["wheels", "status"] == "operating"
