@@ -76,8 +76,9 @@ def _snapshot(store: FileStore | PostgisStore) -> tuple[bytes, list[tuple[Regist
     """(current registry bytes, every version's metadata and bytes, files kept beside the registry)."""
     if isinstance(store, FileStore):
         with store.consistent() as (data, entries):
-            beside = {p.name: p.read_bytes() for p in sorted(store.folder.iterdir())
-                      if p.is_file() and not p.name.startswith(".") and p.name not in _STORE_FILES}
+            own_folder = store.seed_path is not None  # a data copy's projects/ holds shipped tables, not accounts
+            beside = {p.name: p.read_bytes() for p in sorted(store.folder.iterdir()) if own_folder
+                      and p.is_file() and not p.name.startswith(".") and p.name not in _STORE_FILES}
             return data or b"", entries, beside
     with store.consistent() as (frame, versions):
         return (projects_to_csv_bytes(frame, normalised=True),
@@ -196,7 +197,7 @@ def restore_backup(store: FileStore | PostgisStore, path: Path, *, author: str) 
     for key, data in archive.releases.items():
         if store.release_projects(key) is None:
             store.keep_release(key, data)
-    if isinstance(store, FileStore):
+    if isinstance(store, FileStore) and store.seed_path is not None:
         _restore_beside(store, archive.beside)
     if store.is_empty() and archive.history:
         if isinstance(store, FileStore):

@@ -216,3 +216,16 @@ def test_a_registry_kept_in_the_data_folder_before_releases_is_adopted_with_its_
     merged = upgrade_registry(store, release_dir)  # the shipped file as first found is the base
     assert set(merged.merge.conflicts["id"]) == {"wheels"} and merged.merge.updated == ["smelter"]
     assert store.read()[0].set_index("id").loc["wheels", "status"] == "operating"
+
+
+def test_an_accounts_file_beside_the_registry_is_backed_up_and_restored(release_dir: Path, tmp_path: Path) -> None:
+    store = FileStore(release_dir, folder=tmp_path / "state" / "registry")
+    store.read()
+    (store.folder / "accounts.json").write_text('{"admin": "hash"}', encoding="utf-8")
+    summary = write_backup(store, tmp_path / "backup.zip")
+    assert summary.beside == ["accounts.json"]
+
+    target = FileStore(release_dir, folder=tmp_path / "new" / "registry")
+    restore_backup(target, tmp_path / "backup.zip", author="test")
+
+    assert (target.folder / "accounts.json").read_text(encoding="utf-8") == '{"admin": "hash"}'
