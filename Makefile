@@ -81,5 +81,7 @@ fuzz: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test system-deps
 	$(BIN)/python -m bench
 
+# The registry, its history and backups are never here: they live in the state folder (README, Upgrading and
+# backups). Also removes the in-tree outputs of older checkouts (tests/artifacts, bench/out, .hypothesis).
 clean:
-	rm -rf $(VENV) $(VENV)-lock .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-lock .pytest_cache .mypy_cache .ruff_cache tests/artifacts bench/out .hypothesis

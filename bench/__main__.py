@@ -7,7 +7,7 @@
     python -m bench --no-coldstart  # without the cold start at 1M (bench/coldstart.py, about 2 min)
     python -m bench --no-freshness  # without fresh data after a save elsewhere, two app servers (bench/freshness.py)
 
-For each N: a synthetic registry (scripts/make_synthetic_registry.py, cached in bench/out/) in a
+For each N: a synthetic registry (scripts/make_synthetic_registry.py, cached in `bench.registry.OUT`) in a
 copy of data/; the library timings (bench/library.py); the standalone HTML map, ours and the naive
 baseline (one folium.Marker per point up to 10k, MarkerCluster at 100k), timed until drawn in
 headless Debian chromium (bench/chromium.py); the running app on that data (bench/app.py). Every

@@ -2,7 +2,7 @@
 
     python -m bench.coldstart                     # N = 1M; writes its section into bench/results.md
     python -m bench.coldstart --n 100000,1000000  # other sizes
-    python -m bench.coldstart --registry /tmp/projects.csv  # an existing registry CSV instead of bench/out's
+    python -m bench.coldstart --registry /tmp/projects.csv  # an existing registry CSV instead of the work folder's
 
 Each start is a fresh Python process (as a restarted app server is) timing
 `atlas.registry.startup.open_atlas_with_problems`, what the app's `_loaded()` calls before the first
@@ -165,7 +165,7 @@ def section(results: list[ColdStart], *, load: tuple[float, ...]) -> list[str]:
 
 def run(sizes: tuple[int, ...], *, registry: Path | None = None, work: Path | None = None,
         output: Path | None = RESULTS) -> list[ColdStart]:
-    """Measure every size, write the section into `output` (when given) and the raw runs into bench/out."""
+    """Measure every size, write the section into `output` (when given) and the raw runs into `bench.registry.OUT`."""
     load = os.getloadavg()
     results = []
     with tempfile.TemporaryDirectory(prefix="atlas-bench-coldstart-", dir=work) as tmp:
@@ -182,7 +182,7 @@ def run(sizes: tuple[int, ...], *, registry: Path | None = None, work: Path | No
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.coldstart", description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=lambda s: tuple(int(v) for v in s.split(",")), default=SIZES)
-    parser.add_argument("--registry", type=Path, help="a registry CSV to use (default: bench/out's synthetic one)")
+    parser.add_argument("--registry", type=Path, help="a registry CSV to use (default: OUT's synthetic one)")
     parser.add_argument("--work", type=Path, help="where the temp data copy and cache go (default: the temp dir)")
     parser.add_argument("-o", "--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)

@@ -3,7 +3,7 @@
     python -m bench.freshness     # both measures; writes its section into bench/results.md (~3 min)
     python -m bench.freshness --only files     # or postgis: one measure, printed, nothing written
 
-1. Embedded (file) registry: `streamlit run app.py` on a copy of the shipped data under bench/out/, a
+1. Embedded (file) registry: `streamlit run app.py` on a copy of the shipped data in the benchmarks' work folder, a
    first session open on the map page; then ``atlas import tests/fixtures/registry_messy_gbk.csv`` by
    the CLI in a subprocess. From the CLI's exit, a fresh session is opened every `EVERY_S` (or as soon
    as the previous one has shown its caption, whichever is later) until one shows the new project
@@ -241,7 +241,7 @@ def watch(context: BrowserContext, servers: dict[str, tuple[str, int]], before: 
 
 
 def data_copy(name: str) -> Path:
-    """A fresh copy of the shipped data/ under bench/out/ (gitignored): the saves go there."""
+    """A fresh copy of the shipped data/ in the benchmarks' work folder: the saves go there."""
     target = OUT / name
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(settings.REPO_ROOT / "data", target, ignore=shutil.ignore_patterns("history", ".*"))

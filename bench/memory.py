@@ -45,7 +45,7 @@ def status_mb() -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.memory", description=__doc__)
     parser.add_argument("--n", type=int, default=1_000_000, help="projects in the synthetic registry")
-    parser.add_argument("--data-dir", type=Path, help="a data folder (default: bench/out/data-N, made if missing)")
+    parser.add_argument("--data-dir", type=Path, help="a data folder (default: OUT/data-N, made if missing)")
     args = parser.parse_args(argv)
     data_dir = args.data_dir or data_dir_with(args.n)
     print("| step | s | VmHWM (MB) | VmRSS (MB) |\n|---|---|---|---|")

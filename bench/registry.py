@@ -1,4 +1,4 @@
-"""Synthetic registries and data folders for the benchmark, all under bench/out/ (gitignored)."""
+"""Synthetic registries and data folders for the benchmark, all under `OUT` (outside the checkout)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 
 from atlas.core import settings
 
-OUT = settings.REPO_ROOT / "bench" / "out"
+OUT = settings.work_dir() / "bench"
+"""What the benchmarks make: ``$ATLAS_WORK_DIR/bench`` (default ``~/.cache/guizhou-aluminium-atlas/work/bench``)."""
 SCRIPT = settings.REPO_ROOT / "scripts" / "make_synthetic_registry.py"
 SEED = 1
 

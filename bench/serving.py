@@ -408,7 +408,7 @@ async def cpu_per_view(browser: Browser, url: str, pid: int, *, views: int = VIE
 
 
 def shipped_data_dir() -> Path:
-    """A fresh copy of the shipped data/ under bench/out/: the server may write history or locks into it."""
+    """A fresh copy of the shipped data/ in `OUT`: the server may write history or locks into it."""
     target = OUT / "data-shipped"
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(settings.REPO_ROOT / "data", target)

@@ -17,6 +17,7 @@ from ui.registry import (
     data_changed,
     import_options,
     new_upload,
+    release_notice,
     save_position,
     show_changes,
     show_import,
@@ -27,6 +28,7 @@ atlas, filters, lang = page_context()
 store = open_store()
 st.title(t("page_registry", lang))
 st.caption(t("registry_intro", lang))
+release_notice(store, lang)
 author = st.text_input(t("registry_author", lang), key="registry_author").strip() or "app"
 if notice := st.session_state.pop("registry_notice", None):
     st.success(notice)

@@ -4,7 +4,7 @@ Writes N projects in the ``projects.csv`` format (`atlas.core.schema.PROJECT_COL
 marked as synthetic (id ``syn-...``, names tagged ``[合成]`` / ``[synthetic]``, source
 ``synthetic (scripts/make_synthetic_registry.py, seed S)``, which the loader accepts with one
 warning per file). It is meant to replace ``projects/projects.csv`` in a *copy* of ``data/``
-(``ATLAS_DATA_DIR``); it is never written into ``data/`` (default output: ``bench/out/``, gitignored).
+(``ATLAS_DATA_DIR``); it is never written into ``data/`` (default output: ``$ATLAS_WORK_DIR/bench/``).
 
 What is realistic about it:
 
@@ -19,7 +19,7 @@ What is realistic about it:
 
 Usage::
 
-    python scripts/make_synthetic_registry.py --n 100000 --seed 1                # bench/out/projects-100000-1.csv
+    python scripts/make_synthetic_registry.py --n 100000 --seed 1  # <work dir>/bench/projects-100000-1.csv
     python scripts/make_synthetic_registry.py --n 1000000 --seed 1 -o /tmp/p.csv
     python scripts/make_synthetic_registry.py --n 1000 --seed 1 --format parquet  # string columns
 
@@ -43,7 +43,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from atlas.core import schema, settings  # noqa: E402  (the repo root must be on sys.path first)
 
-DEFAULT_OUT_DIR: Final[Path] = REPO_ROOT / "bench" / "out"
+DEFAULT_OUT_DIR: Final[Path] = settings.work_dir() / "bench"
+"""The benchmarks' folder (`bench.registry.OUT`), outside the checkout."""
 SOURCE_TEMPLATE: Final[str] = "synthetic (scripts/make_synthetic_registry.py, seed {seed})"
 NOTE_ZH: Final[str] = "合成数据，非真实项目"
 NOTE_EN: Final[str] = "synthetic, not a real project"
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, required=True, help="number of projects")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("-o", "--output", type=Path, help="output file (default bench/out/projects-N-SEED.EXT)")
+    parser.add_argument("-o", "--output", type=Path, help="output file (default <work dir>/bench/projects-N-SEED.EXT)")
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
     parser.add_argument("--data-dir", type=Path, help="data folder with counties, zones, chains (default data/)")
     args = parser.parse_args(argv)

@@ -13,6 +13,7 @@ from typing import cast
 import geopandas as gpd
 import pytest
 from hypothesis import settings as hypothesis_settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 from shapely.geometry import box
 
 from atlas.core import schema, settings
@@ -20,7 +21,11 @@ from atlas.core.model import Atlas
 from atlas.data.load import load_atlas
 
 # Timing is not what property tests check (benchmarks do): no per-example deadline on a busy 2-core CI box.
-hypothesis_settings.register_profile("atlas", deadline=None, print_blob=True)
+# Failing examples are remembered in the work folder, not in a .hypothesis/ folder of the checkout.
+hypothesis_settings.register_profile(
+    "atlas", deadline=None, print_blob=True,
+    database=DirectoryBasedExampleDatabase(settings.work_dir() / "hypothesis"),
+)
 hypothesis_settings.load_profile("atlas")
 
 SRC = "https://example.org/source"
@@ -37,6 +42,26 @@ def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         os.environ.pop("ATLAS_CACHE_DIR", None)
     else:
         os.environ["ATLAS_CACHE_DIR"] = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_state_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The state folder (`settings.state_dir`) of every test, and of the app and CLI they start, is a temp folder.
+
+    Set through ``XDG_DATA_HOME`` (the default's parent), not ``ATLAS_STATE_DIR``: a data folder copy a test
+    points ``ATLAS_DATA_DIR`` at keeps its own registry (`settings.registry_dir`); only the shipped data's
+    registry goes to the state folder. A developer's own ``ATLAS_STATE_DIR`` is set aside meanwhile.
+    """
+    saved = {name: os.environ.get(name) for name in ("XDG_DATA_HOME", "ATLAS_STATE_DIR")}
+    folder = tmp_path_factory.mktemp("atlas-state-home")
+    os.environ["XDG_DATA_HOME"] = str(folder)
+    os.environ.pop("ATLAS_STATE_DIR", None)
+    yield settings.state_dir()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 TINY_TABLES: dict[str, list[dict[str, str]]] = {

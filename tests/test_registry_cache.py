@@ -270,7 +270,7 @@ def test_with_a_database_the_cache_is_not_used(data: Path, cache_dir: Path, monk
 
     monkeypatch.setenv("ATLAS_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     monkeypatch.setattr(startup, "PostgisStore", lambda url, data_dir: Database())
-    monkeypatch.setattr(cache, "load_with_cache", lambda *a: pytest.fail("the cache was used"))
+    monkeypatch.setattr(cache, "load_with_cache", lambda *a, **k: pytest.fail("the cache was used"))
     atlas, _ = startup.open_atlas_with_problems(data)
     assert atlas is not None and len(atlas.projects) == ROWS
     assert not cache_dir.exists()
@@ -314,7 +314,7 @@ def test_a_problem_the_cache_cannot_represent_means_no_cache(data: Path, cache_d
     with pytest.raises(CacheFormatError):
         problems_to_json([odd])
     real = cache.load_atlas_with_problems
-    monkeypatch.setattr(cache, "load_atlas_with_problems", lambda d: (real(d)[0], [odd]))
+    monkeypatch.setattr(cache, "load_atlas_with_problems", lambda d, **k: (real(d, **k)[0], [odd]))
     loaded = load_with_cache(data)
     assert loaded.outcome == "not written" and loaded.problems == [odd]
     assert not list(cache_dir.glob("*.json"))

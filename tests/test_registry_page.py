@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from atlas.data.load import load_atlas
+from atlas.registry.releases import upgrade_registry
 from atlas.registry.startup import open_store
 from tests.test_app_pages import navigation, navigation_not_pages_folder, run_app, tiny_data  # noqa: F401 (autouse fixtures)
 
@@ -60,3 +61,15 @@ def test_the_history_tab_shows_what_changed_since_a_version(tiny_data_dir):
     assert "1 records changed since version" in " ".join(c.value for c in at.caption)
     changes = at.dataframe[-1].value
     assert list(changes["ID"]) == ["foil"] and list(changes["Change"]) == ["removed"]
+
+
+def test_the_page_tells_of_a_newer_shipped_release_until_it_is_merged(tiny_data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("ATLAS_STATE_DIR", str(tmp_path / "state"))  # the registry apart from the data, as deployed
+    release = tiny_data_dir / "release.json"
+    release.write_text('{"release": "r1"}', encoding="utf-8")
+    assert not [i.value for i in run_app(PAGE, lang="en").info if "r1" in i.value]  # seeded from r1: up to date
+    release.write_text('{"release": "r2"}', encoding="utf-8")
+    notices = [i.value for i in run_app(PAGE, lang="en").info]
+    assert any(n.startswith("A newer shipped data release r2 is available") for n in notices)
+    upgrade_registry(open_store(tiny_data_dir))
+    assert not [i.value for i in run_app(PAGE, lang="en").info if "r2" in i.value]

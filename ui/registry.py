@@ -17,6 +17,7 @@ from atlas.core.errors import AtlasError, DataValidationError, error_text
 from atlas.core.i18n import MISSING_MARK, column_label, localise_frame, record_labels, t
 from atlas.core.model import Atlas
 from atlas.core.schema import PROJECT_COLUMNS, Lang, Layer
+from atlas.data.release import read_release
 from atlas.importer.headers import LONLAT, PLACE
 from atlas.importer.options import ImportOptions, options_from_json, options_to_json
 from atlas.importer.project_list import ImportResult, import_registry
@@ -24,13 +25,15 @@ from atlas.importer.vocabulary import build_vocabularies
 from atlas.maps.popups import folium_location
 from atlas.maps.registry_view import RegistryDiff, diff_layer
 from atlas.registry.positions import save_moved_position
-from atlas.registry.store import RegistryStore
+from atlas.registry.store import RegistryStore, base_release
 from atlas.reports.import_report import problems_frame, rejected_to_bytes, report_to_bytes
 from ui.downloads import Download, download_row
 from ui.folium_component import render_group, show_rendered
 from ui.map_view import rendered_base_map, rendered_layer
 from ui.state import get_atlas, reload_atlas_now
 
+RELEASE_CHECK_TTL_S = 300
+"""How long the registry page trusts its "newer release" answer for an unchanged registry and data folder."""
 MAP_TARGETS = ["", *PROJECT_COLUMNS, LONLAT, PLACE]
 """Choices of the mapping step ("" = do not import)."""
 
@@ -336,3 +339,25 @@ def show_changes(diff: RegistryDiff, *, lang: Lang, key: str) -> None:
     shown = shown.rename(columns=lambda c: column_label(c, lang))
     st.dataframe(shown, hide_index=True, placeholder=MISSING_MARK, width="stretch")
     click_map([diff_layer(diff, lang=lang)], lang=lang, key=key, height=400)
+
+
+def release_notice(store: RegistryStore, lang: Lang) -> None:
+    """Tell whoever manages the registry that a newer shipped data release can be merged (`atlas data upgrade`).
+
+    Shown to everyone on the registry page for now: once accounts have roles, call it for administrators only.
+    """
+    try:
+        data_dir = settings.data_dir()
+        shipped = read_release(data_dir).release
+        base = _base_release(store.stamp(), str(data_dir), settings.database_url() or "", store)
+    except AtlasError:
+        return  # the page reports an unreachable registry or a broken data folder itself
+    if base is not None and base != shipped:
+        st.info(t("registry_release_notice", lang, release=shipped))
+
+
+@st.cache_data(ttl=RELEASE_CHECK_TTL_S, show_spinner=False)
+def _base_release(stamp: str, data_dir: str, database_url: str, _store: RegistryStore) -> str | None:
+    """The registry's base release (from its history), read again when its stamp or the configuration change."""
+    found = base_release(_store.history())
+    return None if found is None else found[0]

@@ -1,4 +1,7 @@
-"""`atlas db init|migrate|load`: set up the shared PostgreSQL + PostGIS registry from the shipped data."""
+"""`atlas db init|migrate|load`: set up the shared PostgreSQL + PostGIS registry from the shipped data.
+
+`load` records the data release it loads (as `atlas data upgrade` does), so later releases merge into it.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +15,10 @@ import psycopg
 
 from atlas.core import settings
 from atlas.core.errors import AtlasError
+from atlas.data.release import read_release
 from atlas.registry.db_schema import applied_migrations, apply_migrations, pending_migrations
 from atlas.registry.postgis import PostgisStore, connect, describe_url
-from atlas.registry.store import EMPTY_VERSION, PROJECTS_LABEL, projects_from_csv_bytes
+from atlas.registry.store import EMPTY_VERSION, PROJECTS_LABEL, projects_from_csv_bytes, release_message
 
 COMMANDS: Final[frozenset[str]] = frozenset({"db"})
 """Subcommand names this module registers and runs."""
@@ -90,7 +94,10 @@ def _load(url: str, *, replace: bool, author: str) -> dict[str, Any]:
             f"saved by {history[0].author or 'unknown'} at {history[0].saved_at}); add --replace to load "
             f"{path} as a new version (every earlier version stays in the history)"
         )
-    version = store.save(projects, base_version=base, author=author, message=f"loaded from {path}")
+    release = read_release(settings.data_dir()).release
+    store.keep_release(release, data)  # the base of the next `atlas data upgrade`
+    message = release_message(release, f"loaded from {path}")
+    version = store.save(projects, base_version=base, author=author, message=message)
     summary = f"{describe_url(url)}: loaded {len(projects)} projects from {path} as version {version}"
     return {"version": version, "rows": len(projects), "source": str(path), "summary": summary}
 

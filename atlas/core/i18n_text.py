@@ -223,6 +223,13 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "quality_counts": ("标记统计", "Flag counts"),
     # --- project registry page (import, position edits, history) ---------------------------------
     "page_registry": ("项目登记", "Registry"),
+    "registry_release_notice": (
+        "有新的交付数据版本 {release}。管理员请先备份（atlas backup -o 文件），再运行 atlas data upgrade 合并："
+        "本单位的修改都会保留，双方都改过的记录会列为冲突。",
+        "A newer shipped data release {release} is available. Administrators: back up (atlas backup -o FILE), "
+        "then run `atlas data upgrade` to merge it: every edit of the bureau is kept, and records both sides "
+        "changed are listed as conflicts.",
+    ),
     "registry_intro": (
         "导入各部门的项目清单，修正项目位置，查看每次保存的版本。每次保存都会保留之前的版本，可随时撤销。",
         "Import project lists from any bureau, correct positions, and see every saved version. Every save keeps "

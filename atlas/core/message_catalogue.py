@@ -352,7 +352,53 @@ REGISTRY: Final[dict[str, tuple[str, str]]] = {
     "conflict_outside": ("第 {rows} 行在版本 {head} 之后被绕过本图集改写", "rows {rows} were written outside the atlas after version {head}"),
 }
 
+RELEASES: Final[dict[str, tuple[str, str]]] = {
+    "release_unreadable": ("{file}：不是可读的数据版本清单（{reason}）", "{file}: not a readable data release manifest ({reason})"),
+    "release_status": (
+        "项目库（{where}）基于数据版本 {base}，当前为版本 {version}；本单位新增 {added} 条、修改 {changed} 条、删除 {removed} 条交付记录。",
+        "the registry ({where}) is based on data release {base}, now at version {version}; the bureau added "
+        "{added}, changed {changed} and removed {removed} shipped record(s).",
+    ),
+    "release_newer": ("有新的交付数据版本 {release}：运行 atlas data upgrade 合并。",
+                      "a newer shipped data release {release} is available: run `atlas data upgrade` to merge it."),
+    "release_current": ("已是交付数据的最新版本 {release}。", "the registry has the shipped data release {release}."),
+    "release_in_place": (
+        "项目库是数据文件夹 {folder} 自带的文件（工作副本）：版本合并只用于状态文件夹中的项目库（设置 ATLAS_STATE_DIR）。",
+        "the registry is the data folder's own file in {folder} (a working copy): releases merge into a registry "
+        "kept in a state folder (set ATLAS_STATE_DIR).",
+    ),
+    "upgrade_summary": (
+        "数据版本 {base} → {release}：更新 {updated} 条、新增 {added} 条、停用 {retired} 条；冲突 {conflicts} 条（保留本单位的值）",
+        "data release {base} → {release}: {updated} updated, {added} added, {retired} retired; "
+        "{conflicts} conflict(s) (kept as the bureau has them)",
+    ),
+    "upgrade_saved": ("；已保存为项目库版本 {version}", "; saved as registry version {version}"),
+    "upgrade_dry_run": ("；试运行，未保存", "; dry run, nothing saved"),
+    "upgrade_nothing": ("项目库已基于数据版本 {release}，无需合并。", "the registry is already based on data release {release}: nothing to merge."),
+    "upgrade_no_base": (
+        "找不到项目库所基于的数据版本 {release} 的交付记录：无法区分本单位的修改与交付的修改。",
+        "the shipped records of data release {release}, which the registry is based on, are not kept: "
+        "the bureau's edits cannot be told from the release's.",
+    ),
+    "conflict_line": ("  冲突 {id}：{what}", "  conflict {id}: {what}"),
+    "backup_written": ("备份已写入 {file}：项目库版本 {version}，{rows} 条记录，{versions} 个历史版本{accounts}",
+                       "backup written to {file}: registry version {version}, {rows} record(s), {versions} version(s) "
+                       "of history{accounts}"),
+    "backup_accounts": ("，含账户文件", ", with the accounts file"),
+    "backup_refused": ("{file}：不是可恢复的本图集备份（{reason}）；未做任何更改。",
+                       "{file}: not a restorable atlas backup ({reason}); nothing was changed."),
+    "restore_done": ("已从 {file} 恢复：项目库版本 {version}（备份于 {taken_at} 的版本 {backup_version}，{rows} 条记录）；"
+                     "原有历史全部保留。",
+                     "restored from {file}: registry version {version} (version {backup_version} backed up at "
+                     "{taken_at}, {rows} record(s)); every earlier version stays in the history."),
+    "restore_history": ("已从 {file} 恢复到空的项目库：{versions} 个历史版本原样恢复，当前版本 {version}。",
+                        "restored from {file} into an empty registry: {versions} version(s) of history as they "
+                        "were, current version {version}."),
+    "restore_unchanged": ("{file}：备份内容与当前项目库（版本 {version}）相同，未做任何更改。",
+                          "{file}: the backup holds what the registry (version {version}) holds; nothing was changed."),
+}
+
 CATALOGUE: Final[dict[str, tuple[str, str]]] = {
-    **WHERE, **TABLES, **CELLS, **FILES, **HEADERS, **ROWS, **POSITIONS, **CLI, **REGISTRY
+    **WHERE, **TABLES, **CELLS, **FILES, **HEADERS, **ROWS, **POSITIONS, **CLI, **REGISTRY, **RELEASES
 }
 """Every message key → (Chinese template, English template)."""

@@ -41,6 +41,47 @@ def data_dir() -> Path:
     return Path(override).expanduser().resolve() if override else REPO_ROOT / "data"
 
 
+STATE_DIR_NAME: Final[str] = "guizhou-aluminium-atlas"
+"""The atlas's folder under the user's data folder (``$XDG_DATA_HOME`` or ``~/.local/share``)."""
+REGISTRY_DIR_NAME: Final[str] = "registry"
+"""The registry's folder inside the state folder: ``projects.csv``, ``history/``, the shipped releases it merged."""
+
+
+def state_dir() -> Path:
+    """The bureau's own state (registry and history, accounts): never inside the checkout, which upgrades replace.
+
+    ``$ATLAS_STATE_DIR`` when set, else ``$XDG_DATA_HOME/guizhou-aluminium-atlas`` or
+    ``~/.local/share/guizhou-aluminium-atlas`` (the XDG convention, written out here like `cache_dir`).
+    """
+    override = os.environ.get("ATLAS_STATE_DIR", "").strip()
+    if override:
+        return Path(override).expanduser().resolve()
+    xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / STATE_DIR_NAME
+
+
+def is_shipped_data(folder: Path) -> bool:
+    """Whether `folder` is the checkout's own ``data/`` (reference data that only a release changes)."""
+    return Path(folder).expanduser().resolve() == (REPO_ROOT / "data").resolve()
+
+
+def registry_dir(data_folder: Path | None = None) -> Path:
+    """The one place that says which folder holds the registry of `data_folder` (default `data_dir()`).
+
+    - ``$ATLAS_STATE_DIR`` set: ``$ATLAS_STATE_DIR/registry``, whatever the data folder;
+    - the shipped ``data/``: ``state_dir()/registry``, seeded from ``data/projects/projects.csv`` on first use;
+    - another data folder (``$ATLAS_DATA_DIR`` pointing at a copy: tests, benchmarks, a scratch copy): the
+      copy's own ``projects/`` folder, as a working copy holds its registry.
+
+    Files that belong beside the registry (its history, the accounts file) go in this folder too.
+    """
+    root = data_folder or data_dir()
+    if os.environ.get("ATLAS_STATE_DIR", "").strip() or is_shipped_data(root):
+        return state_dir() / REGISTRY_DIR_NAME
+    return Path(root) / "projects"
+
+
 def database_url() -> str | None:
     """``$ATLAS_DATABASE_URL`` (a ``postgresql://`` URL) or None for the embedded file store."""
     return os.environ.get("ATLAS_DATABASE_URL") or None
@@ -80,6 +121,23 @@ def cache_dir() -> Path | None:
     xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
     base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"  # XDG: relative paths are invalid
     return base / CACHE_DIR_NAME
+
+
+WORK_DIR_NAME: Final[str] = "work"
+
+
+def work_dir() -> Path:
+    """Where tests and benchmarks put what they make (screenshots, server logs, synthetic registries, data copies).
+
+    ``$ATLAS_WORK_DIR`` when set, else ``work/`` in the atlas's user cache folder (``$XDG_CACHE_HOME`` or
+    ``~/.cache``): never the checkout, so a run leaves ``git status`` as it found it.
+    """
+    override = os.environ.get("ATLAS_WORK_DIR", "").strip()
+    if override:
+        return Path(override).expanduser().resolve()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / CACHE_DIR_NAME / WORK_DIR_NAME
 
 
 LOCAL_METRIC_CRS: Final[str] = "EPSG:32648"

@@ -58,11 +58,15 @@ def load_atlas(data_dir: Path | None = None, *, projects: pd.DataFrame | None = 
 
 
 def load_atlas_with_problems(
-    data_dir: Path | None = None, *, projects: pd.DataFrame | None = None
+    data_dir: Path | None = None, *, projects: pd.DataFrame | None = None, projects_file: Path | None = None
 ) -> tuple[Atlas | None, list[Problem]]:
-    """Like `load_atlas`, but return the problems (errors and warnings) instead of raising."""
+    """Like `load_atlas`, but return the problems (errors and warnings) instead of raising.
+
+    `projects_file` reads the registry from that file (a file store's, kept outside the data folder)
+    instead of the folder's ``projects/projects.csv``; problems still name it ``projects/projects.csv``.
+    """
     root = data_dir or settings.data_dir()
-    raw, problems = read_raw_data(root, projects=projects)
+    raw, problems = read_raw_data(root, projects=projects, projects_file=projects_file)
     # A big registry's temporaries (hundreds of MB) go back to the system between steps, not after all of them.
     release = release_freed_memory if len(raw.tables["projects"]) >= SHARED_TEXT_MIN_ROWS else lambda: None
     release()
@@ -91,7 +95,9 @@ def load_atlas_with_typed_projects(data_dir: Path, projects: gpd.GeoDataFrame) -
     return replace(build_atlas(raw), projects=projects)
 
 
-def read_raw_data(root: Path, *, projects: pd.DataFrame | None = None) -> tuple[RawData, list[Problem]]:
+def read_raw_data(
+    root: Path, *, projects: pd.DataFrame | None = None, projects_file: Path | None = None
+) -> tuple[RawData, list[Problem]]:
     """Read every file, collecting file-level problems (missing file, encoding, missing columns).
 
     The project registry is `projects` when given (a store's table, or a save being validated), else
@@ -112,9 +118,8 @@ def read_raw_data(root: Path, *, projects: pd.DataFrame | None = None) -> tuple[
         else:
             optional = schema.PROJECT_OPTIONAL_COLUMNS if name == "projects" else ()
             renamed = schema.LEGACY_COLUMNS if name == "projects" else None
-            frame, table_problems = read_csv_table(
-                root / relative, columns, label=relative, optional=optional, renamed=renamed
-            )
+            path = projects_file if name == "projects" and projects_file is not None else root / relative
+            frame, table_problems = read_csv_table(path, columns, label=relative, optional=optional, renamed=renamed)
         tables[name] = frame
         problems += table_problems
     return RawData(boundaries=boundaries, tables=tables), problems

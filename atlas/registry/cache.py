@@ -86,14 +86,15 @@ class CachedLoad:
     reason: str = ""
 
 
-def load_with_cache(data_dir: Path) -> CachedLoad:
-    """`load_atlas_with_problems(data_dir)` with the folder's own registry, from the cache when it is valid.
+def load_with_cache(data_dir: Path, *, registry: Path | None = None) -> CachedLoad:
+    """`load_atlas_with_problems(data_dir)` with the registry file `registry`, from the cache when it is valid.
 
-    A miss loads as usual and then writes the cache (for an atlas without errors); see the module's doc.
+    `registry` defaults to the folder's own ``projects/projects.csv``. A miss loads as usual and then
+    writes the cache (for an atlas without errors); see the module's doc.
     """
-    slot = cache_slot(data_dir)
+    slot = cache_slot(data_dir, registry=registry)
     if isinstance(slot, str):
-        atlas, problems = load_atlas_with_problems(data_dir)
+        atlas, problems = load_atlas_with_problems(data_dir, projects_file=registry)
         return CachedLoad(atlas, problems, "not cached", slot)
     found = slot.read()
     if found is not None:
@@ -101,12 +102,12 @@ def load_with_cache(data_dir: Path) -> CachedLoad:
     return slot.load_and_write()
 
 
-def cache_slot(data_dir: Path) -> _Slot | str:
-    """The cache files of `data_dir`'s registry, or why the registry is not cached (off, small, missing)."""
+def cache_slot(data_dir: Path, *, registry: Path | None = None) -> _Slot | str:
+    """The cache files of a registry file (default `data_dir`'s own), or why it is not cached (off, small, missing)."""
     directory = settings.cache_dir()
     if directory is None:
         return "caching is off (ATLAS_CACHE_DIR)"
-    registry = data_dir / PROJECTS_LABEL
+    registry = registry or data_dir / PROJECTS_LABEL
     try:
         size = registry.stat().st_size
     except OSError as exc:
@@ -114,7 +115,8 @@ def cache_slot(data_dir: Path) -> _Slot | str:
     if size < settings.registry_cache_min_bytes():
         return f"registry of {size:,} bytes, below the cache threshold"
     folder = data_dir.resolve()
-    key = hashlib.sha256(str(folder).encode("utf-8")).hexdigest()[:16]
+    place = f"{folder}\0{registry.resolve()}" if registry != data_dir / PROJECTS_LABEL else str(folder)
+    key = hashlib.sha256(place.encode("utf-8")).hexdigest()[:16]
     return _Slot(folder, registry, directory / f"projects-{key}.json", directory / f"projects-{key}.arrow")
 
 
@@ -176,9 +178,9 @@ class _Slot:
             before = _stamp(self.registry)
             token = file_token(self.registry)
         except OSError:
-            atlas, problems = load_atlas_with_problems(self.data_dir)
+            atlas, problems = load_atlas_with_problems(self.data_dir, projects_file=self.registry)
             return CachedLoad(atlas, problems, "not written", "the registry file could not be read")
-        atlas, problems = load_atlas_with_problems(self.data_dir)
+        atlas, problems = load_atlas_with_problems(self.data_dir, projects_file=self.registry)
         if atlas is None:
             return CachedLoad(atlas, problems, "not written", "the data has errors")
         try:
@@ -219,7 +221,8 @@ class _Slot:
         _write_atomically(self.index, json.dumps(index, ensure_ascii=False).encode("utf-8"))
 
     def _keys(self) -> dict[str, Any]:
-        return {"format": CACHE_FORMAT, "data_dir": str(self.data_dir), "code": code_fingerprint(),
+        return {"format": CACHE_FORMAT, "data_dir": str(self.data_dir), "registry": str(self.registry),
+                "code": code_fingerprint(),
                 "reference": reference_fingerprint(self.data_dir)}
 
 

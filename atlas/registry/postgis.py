@@ -153,6 +153,85 @@ class PostgisStore:
         return str(new)
 
 
+    # --- releases, backups -----------------------------------------------------------------
+
+    def keep_release(self, release: str, data: bytes | bytearray) -> None:
+        """Keep a release's shipped projects (the base of the next upgrade's three-way merge)."""
+        with self._session() as conn, conn.transaction():
+            conn.execute(
+                "INSERT INTO data_releases (release, projects) VALUES (%s, %s) ON CONFLICT (release) "
+                "DO UPDATE SET projects = EXCLUDED.projects, kept_at = clock_timestamp()",
+                (release, bytes(data)),
+            )
+
+    def release_projects(self, release: str) -> bytes | None:
+        """The shipped projects of `release` as kept by `keep_release`, or None."""
+        with self._session() as conn:
+            row = conn.execute("SELECT projects FROM data_releases WHERE release = %s", (release,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def kept_releases(self) -> dict[str, bytes]:
+        """Every kept release's shipped projects, by release id (for a backup)."""
+        with self._session() as conn:
+            rows = conn.execute("SELECT release, projects FROM data_releases ORDER BY release").fetchall()
+        return {str(r[0]): bytes(r[1]) for r in rows}
+
+    @contextlib.contextmanager
+    def consistent(self) -> Iterator[tuple[pd.DataFrame, list[tuple[RegistryVersion, pd.DataFrame]]]]:
+        """The current projects and every version's (metadata, snapshot), from one REPEATABLE READ snapshot."""
+        with self._session() as conn:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            head = _head(conn)
+            current = _frame(conn.execute(sql.SQL("SELECT {} FROM projects ORDER BY row_no").format(_COLUMN_LIST))
+                             .fetchall())
+            versions = conn.execute(
+                "SELECT version, saved_at, author, message, row_count FROM registry_versions "
+                "WHERE version <= %s ORDER BY version", (head,)
+            ).fetchall()
+            query = sql.SQL("SELECT {} FROM projects_history WHERE version = %s ORDER BY row_no").format(_COLUMN_LIST)
+            entries = [(_version(row), _frame(conn.execute(query, (row[0],)).fetchall())) for row in versions]
+            conn.commit()
+            yield current, entries
+
+    def replace_history(self, entries: list[tuple[RegistryVersion, pd.DataFrame]]) -> str:
+        """Write a whole history into an empty registry (a restore), each version with its time, author and message.
+
+        Versions are numbered 1..N; the last is current. Not validated (an old version may not load with
+        today's reference data): the backup's checksums vouch for it. AtlasError when the registry is not empty.
+        """
+        with self._session() as conn, conn.transaction():
+            conn.execute("SELECT version FROM registry_head FOR UPDATE")
+            if _head(conn) or conn.execute("SELECT 1 FROM registry_versions LIMIT 1").fetchone():
+                raise AtlasError(f"the registry database {describe_url(self.url)} is not empty: "
+                                 "its history is never replaced")
+            before: dict[str, tuple[int, int, tuple[str, ...]]] = {}
+            for number, (meta, table) in enumerate(entries, start=1):
+                frame = normalise_projects(table)[0]
+                conn.execute(
+                    "INSERT INTO registry_versions (version, saved_at, author, message, row_count) "
+                    "VALUES (%s, coalesce(%s::timestamptz, clock_timestamp()), %s, %s, %s)",
+                    (number, meta.saved_at or None, meta.author, meta.message, len(frame)),
+                )
+                conn.execute("DELETE FROM projects")
+                _insert_rows(conn, frame, before, number)
+                conn.execute(
+                    sql.SQL(
+                        "INSERT INTO projects_history (version, row_no, {cols}, geom, row_version, changed_in) "
+                        "SELECT %s, row_no, {cols}, geom, row_version, changed_in FROM projects"
+                    ).format(cols=_COLUMN_LIST),
+                    (number,),
+                )
+                before = _current_rows(conn)
+            conn.execute("SELECT refresh_project_cells()")
+            conn.execute("UPDATE registry_head SET version = %s", (len(entries),))
+        return str(len(entries))
+
+    def is_empty(self) -> bool:
+        """Whether the registry was never saved (no version at all)."""
+        with self._session() as conn:
+            return not conn.execute("SELECT 1 FROM registry_versions LIMIT 1").fetchone()
+
+
 def database_error(where: str, exc: psycopg.Error) -> AtlasError:
     """One line naming the database (never its password) and the server's first line of reason."""
     reason = (str(exc).strip().splitlines() or ["no reason given"])[0]

@@ -2,8 +2,9 @@
 
 Loading (`atlas.data.load`) never opens a store: these startup functions do, and hand the store's
 projects to the loader. With the embedded file store the loader reads the store's own file (its fast
-column-wise reader), through the registry cache (`atlas.registry.cache`) when the file is large; with
-PostgreSQL the store's table is handed over as text cells.
+column-wise reader; the file lives in `settings.registry_dir`, seeded from the data folder on first use),
+through the registry cache (`atlas.registry.cache`) when the file is large; with PostgreSQL the store's
+table is handed over as text cells.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def open_atlas_with_problems(data_dir: Path | None = None) -> tuple[Atlas | None
     root = data_dir or settings.data_dir()
     store = open_store(root)
     if isinstance(store, FileStore):
-        loaded = load_with_cache(root)  # the store's file is the folder's projects table
+        store.ensure_seeded()
+        loaded = load_with_cache(root, registry=store.path)
         return loaded.atlas, loaded.problems
     return load_atlas_with_problems(root, projects=store.read()[0])
 

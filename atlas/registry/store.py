@@ -30,6 +30,30 @@ PROJECTS_LABEL: Final[str] = settings.DATA_FILES["projects"]
 EMPTY_VERSION: Final[str] = "0"
 """Version token of a registry that has never been saved (no file, or an empty database)."""
 
+RELEASE_AUTHOR: Final[str] = "atlas data"
+"""Author of the versions a data release made (the seed, and every `atlas data upgrade`)."""
+_RELEASE_PREFIX: Final[str] = "data release "
+
+
+def release_message(release: str, what: str) -> str:
+    """The history message of a version a data release made: ``data release 2026.1: <what>``."""
+    return f"{_RELEASE_PREFIX}{release}: {what}"
+
+
+def base_release(history: list[RegistryVersion]) -> tuple[str, str] | None:
+    """(release id, version) of the newest version a data release made, or None: the registry's base release.
+
+    Recorded in the version's own history message (`release_message`: the seed, an upgrade, `atlas db
+    load`, a restore), so it is written in the same atomic save as the rows.
+    """
+    for entry in history:
+        if entry.message.startswith(_RELEASE_PREFIX):
+            release = entry.message[len(_RELEASE_PREFIX):].split(":", 1)[0].strip()
+            if release:
+                return release, entry.version
+    return None
+
+
 CHANGE_COLUMNS: Final[tuple[str, ...]] = ("id", "change", "columns")
 CSV_SLICE_ROWS: Final[int] = 50_000
 ARROW_TEXT_MIN_ROWS: Final[int] = SHARED_TEXT_MIN_ROWS

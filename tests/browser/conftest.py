@@ -41,9 +41,11 @@ from playwright.sync_api import (
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from atlas.core import settings
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
-"""Screenshots, the server log and failure logs (gitignored)."""
+ARTIFACTS = settings.work_dir() / "test-artifacts"  # outside the checkout (ATLAS_WORK_DIR)
+"""Screenshots, the server log and failure logs: ``$ATLAS_WORK_DIR/test-artifacts``, never the checkout."""
 
 CHROMIUM = Path(os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium"))
 # Never `playwright install`: there is no browser download here, only Debian's package. As root chromium
@@ -178,7 +180,7 @@ def is_local(url: str) -> bool:
 
 
 def snap(page: Page, name: str) -> Path:
-    """Save a PNG of the whole app as ``tests/artifacts/<name>.png`` and return its path.
+    """Save a PNG of the whole app as ``<work dir>/test-artifacts/<name>.png`` and return its path.
 
     Playwright's ``full_page`` alone captures only the viewport, because Streamlit scrolls inside
     ``stMain`` (and the sidebar), not the document. So the viewport is stretched to the tallest
@@ -337,7 +339,7 @@ def run_streamlit(
 ) -> Iterator[AppServer]:
     """Run ``streamlit run <script>`` from the repo root on a free loopback port until the block exits.
 
-    Output goes to ``tests/artifacts/<log_name>-<port>.log`` (a file, not a pipe, so a chatty server
+    Output goes to ``<work dir>/test-artifacts/<log_name>-<port>.log`` (a file, not a pipe, so a chatty server
     can never block on a full pipe; the port in the name keeps concurrent runs from sharing a log).
     `env` entries are added to this process's environment, e.g. ``{"ATLAS_DATA_DIR": str(tiny)}``
     for a test against other data.
@@ -428,7 +430,7 @@ def page_log() -> PageLog:
 def page(browser: Browser, page_log: PageLog, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A fresh page (own context) that can reach only this machine; see `PageLog` for what it records.
 
-    On test failure a screenshot ``FAILED-<test>.png`` and ``FAILED-<test>.log`` land in tests/artifacts/.
+    On test failure a screenshot ``FAILED-<test>.png`` and ``FAILED-<test>.log`` land in `ARTIFACTS`.
     """
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US", service_workers="block")
     context.set_default_timeout(TIMEOUT_MS)
