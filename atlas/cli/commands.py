@@ -14,6 +14,7 @@ import pandas as pd
 import atlas.cli.db as cli_db
 import atlas.cli.planning as cli_planning
 import atlas.cli.registry as cli_registry
+import atlas.cli.users as cli_users
 from atlas.analysis.aggregate import GROUP_BYS, summarise_projects
 from atlas.analysis.profile import ZoneProfile, zone_profile
 from atlas.analysis.query import Filters, check_filters, filtered_atlas
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_planning.register(sub, _formats, _filters)
     cli_registry.register(sub, _formats)
     cli_db.register(sub, _formats)
+    cli_users.register(sub, _formats)
     return parser
 
 
@@ -163,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_registry.run(args)
         if args.command in cli_db.COMMANDS:
             return cli_db.run(args)
+        if args.command in cli_users.COMMANDS:
+            return cli_users.run(args)
         atlas = open_atlas()
         if args.command in cli_planning.COMMANDS:
             return cli_planning.run(atlas, args)
