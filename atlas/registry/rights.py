@@ -30,15 +30,17 @@ def prefecture_of(county_adcode: str) -> str:
 def touched_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     """Every row of `old` or `new` that is not the same in both (added, changed or removed), as text cells.
 
-    A row appears in its old form, its new form, or both; comparing whole rows as tuples keeps this one pass
-    over each table, however big the registry.
+    A row appears in its new form, its old form, or both, in table order (new rows first); comparing whole
+    rows as tuples keeps this one pass over each table, however big the registry.
     """
     a = normalise_projects(old)[0].astype(str)
     b = normalise_projects(new)[0].astype(str)
-    a_rows = set(a.itertuples(index=False, name=None))
-    b_rows = set(b.itertuples(index=False, name=None))
-    changed = (a_rows - b_rows) | (b_rows - a_rows)
-    return pd.DataFrame(sorted(changed), columns=list(a.columns))
+    a_rows = list(a.itertuples(index=False, name=None))
+    b_rows = list(b.itertuples(index=False, name=None))
+    a_set, b_set = set(a_rows), set(b_rows)
+    b_only = [row not in a_set for row in b_rows]
+    a_only = [row not in b_set for row in a_rows]
+    return pd.concat([b[b_only], a[a_only]], ignore_index=True)
 
 
 def outside_scope(account: Account, old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
