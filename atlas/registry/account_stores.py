@@ -138,6 +138,7 @@ class PostgisAccounts:
         try:
             if applied_migrations(conn) is None or pending_migrations(conn):
                 raise AtlasError(f"the registry database {where} needs `atlas db init` or `atlas db migrate`")
+            conn.commit()  # the checks' implicit transaction ends: the work below is one transaction of its own
             with conn.transaction():
                 yield conn
         except psycopg.Error as exc:
