@@ -42,8 +42,9 @@ saves = st.session_state.get("registry_saves", 0)
 # One section at a time (not st.tabs): a map drawn in a hidden tab has no size and stays blank,
 # and only the chosen section's work runs on each rerun. A visitor who may not edit sees the history only.
 sections = ["import", "edit", "history"] if account is not None and account.can_edit else ["history"]
-if st.session_state.get("registry_section") not in sections:  # e.g. chosen before signing out
+if st.session_state.get("registry_sections") != sections:  # signed in or out: start from the first section
     st.session_state.pop("registry_section", None)
+    st.session_state["registry_sections"] = sections
 section = st.radio(t("registry_section", lang), sections, key="registry_section",
                    horizontal=True, label_visibility="collapsed", format_func=lambda k: t(f"registry_tab_{k}", lang))
 

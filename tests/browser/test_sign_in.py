@@ -50,8 +50,9 @@ def test_an_anonymous_visitor_sees_the_map_and_a_registry_page_without_upload_or
     open_app(page, f"{server.url}/?lang=en")
     map_frame(page)  # the map draws for a visitor who never signed in
     open_app(page, f"{server.url}/registry?lang=en")
+    page.get_by_label("Username", exact=True).wait_for()
+    page.get_by_label("Password", exact=True).wait_for()
     text = main_text(page)
-    assert "Username" in text and "Password" in text
     assert page.locator(UPLOADER).count() == 0
     assert "Correct a position" not in text and "Import a list" not in text
     assert page.get_by_role("button", name="Undo the last save").count() == 0
