@@ -41,11 +41,10 @@ if notice := st.session_state.pop("registry_notice", None):
 saves = st.session_state.get("registry_saves", 0)
 # One section at a time (not st.tabs): a map drawn in a hidden tab has no size and stays blank,
 # and only the chosen section's work runs on each rerun. A visitor who may not edit sees the history only.
-sections = ["import", "edit", "history"] if account is not None and account.can_edit else ["history"]
-if st.session_state.get("registry_sections") != sections:  # signed in or out: start from the first section
-    st.session_state.pop("registry_section", None)
-    st.session_state["registry_sections"] = sections
-section = st.radio(t("registry_section", lang), sections, key="registry_section",
+# Its own key for each: a browser keeps a widget's last value, which must not carry over a sign-in or sign-out.
+editing = account is not None and account.can_edit
+sections = ["import", "edit", "history"] if editing else ["history"]
+section = st.radio(t("registry_section", lang), sections, key="registry_section" + ("" if editing else "_read"),
                    horizontal=True, label_visibility="collapsed", format_func=lambda k: t(f"registry_tab_{k}", lang))
 
 if section == "import":

@@ -42,7 +42,7 @@ def sign_in_with_form(at: AppTest, name: str, password: str) -> AppTest:
 def test_a_signed_out_visitor_sees_the_sign_in_form_and_nothing_that_writes():
     at = run_app(REGISTRY, lang="en")
     assert {"Username", "Password", "Sign in"} <= set(labels(at))
-    assert at.radio(key="registry_section").options == ["History"]
+    assert at.radio(key="registry_section_read").options == ["History"]
     assert not at.get("file_uploader") and "registry_save_position" not in [b.key for b in at.button]
     assert "registry_undo" not in [b.key for b in at.button]
 
@@ -61,7 +61,7 @@ def test_the_right_password_signs_an_editor_in_and_sign_out_ends_it(tiny_data_di
     assert PASSWORD not in str(at.session_state[SESSION_KEY]) and at.session_state[SESSION_KEY][0] == "wangmin"
     assert PASSWORD not in " ".join(f"{k}={v}" for k, v in at.query_params.items())
     at.button(key="sign_out").click().run()
-    assert at.radio(key="registry_section").options == ["History"]
+    assert at.radio(key="registry_section_read").options == ["History"]
 
 
 @pytest.mark.parametrize(("name", "password"), [("wangmin", "wrong password"), ("nobody", PASSWORD)])
@@ -71,14 +71,14 @@ def test_a_wrong_password_and_an_unknown_name_get_the_same_refusal(tiny_data_dir
     assert [e.value for e in at.error] == [
         "Sign-in failed: wrong username or password, or too many failed attempts (the account is then locked "
         "for 15 minutes)."]
-    assert at.radio(key="registry_section").options == ["History"]
+    assert at.radio(key="registry_section_read").options == ["History"]
 
 
 def test_a_viewer_is_told_they_may_only_read(tiny_data_dir):
     add_account(tiny_data_dir, "li", "viewer")
     at = run_signed_in("li", lang="en")
     assert "Account li may read only." in [i.value for i in at.info]
-    assert at.radio(key="registry_section").options == ["History"]
+    assert at.radio(key="registry_section_read").options == ["History"]
 
 
 def test_a_sign_in_expires_after_the_session_hours(tiny_data_dir, monkeypatch):
@@ -88,7 +88,7 @@ def test_a_sign_in_expires_after_the_session_hours(tiny_data_dir, monkeypatch):
     at.session_state[SESSION_KEY] = ("wangmin", time.time() - 2 * 3600)
     at.run()
     at.switch_page(REGISTRY).run()
-    assert at.radio(key="registry_section").options == ["版本历史"] and SESSION_KEY not in at.session_state
+    assert at.radio(key="registry_section_read").options == ["版本历史"] and SESSION_KEY not in at.session_state
 
 
 def test_a_removed_account_is_signed_out_on_its_next_run(tiny_data_dir):
@@ -96,7 +96,7 @@ def test_a_removed_account_is_signed_out_on_its_next_run(tiny_data_dir):
     at = run_signed_in("wangmin", lang="en")
     FileAccounts(accounts_path(FileStore(tiny_data_dir))).remove("wangmin")
     at.run()
-    assert at.radio(key="registry_section").options == ["History"]
+    assert at.radio(key="registry_section_read").options == ["History"]
 
 
 def test_the_accounts_page_lists_accounts_for_an_admin_only(tiny_data_dir):
