@@ -109,10 +109,9 @@ def test_the_editor_signs_in_imports_and_the_saved_version_is_signed_with_the_ac
     page.get_by_text("已保存为版本").wait_for()
     latest = open_store(data_copy).history()[0]
     assert (latest.author, latest.message) == ("wangmin", "import registry_messy_gbk.csv")
-    page.get_by_text("版本历史", exact=True).click()
-    page.get_by_text("保存人").first.wait_for()
-    assert "wangmin" in main_text(page)
-    snap(page, "sign-in-editor-history-zh")
+    page.get_by_text("修正位置", exact=True).click()
+    page.get_by_text(f"上次保存：版本 {latest.version}，wangmin，").wait_for()  # the page names the account too
+    snap(page, "sign-in-editor-last-save-zh")
     page.get_by_role("button", name="退出登录").click()
     page.get_by_label("用户名", exact=True).wait_for()
     assert page.locator(UPLOADER).count() == 0
