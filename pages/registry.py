@@ -9,7 +9,10 @@ from atlas.core.i18n import MISSING_MARK, names_by_id, t
 from atlas.core.schema import label
 from atlas.maps.registry_view import changes_since, position_layer, registry_diff, versions_frame
 from atlas.registry.positions import county_at, undo_last_save
+from atlas.registry.rights import SignedStore
 from atlas.registry.startup import open_store
+from ui.auth import current_account, sign_in_form
+from ui.layout import page_title
 from ui.registry import (
     checked_import,
     choice_steps,
@@ -25,17 +28,27 @@ from ui.registry import (
 from ui.state import page_context
 
 atlas, filters, lang = page_context()
-store = open_store()
-st.title(t("page_registry", lang))
+account = current_account()
+store = SignedStore(open_store(), account)  # every save is checked against the account's rights and signed by it
+author = account.name if account else ""
+page_title(t("page_registry", lang))
 st.caption(t("registry_intro", lang))
-release_notice(store, lang)
-author = st.text_input(t("registry_author", lang), key="registry_author").strip() or "app"
+if account is None:
+    st.info(t("registry_sign_in_to_edit", lang))
+    sign_in_form(lang, key="registry_sign_in")
+elif not account.can_edit:
+    st.info(t("registry_read_only", lang, name=account.name))
+if account is not None and account.is_admin:
+    release_notice(store, lang)  # administrators merge shipped data releases (`atlas data upgrade`)
 if notice := st.session_state.pop("registry_notice", None):
     st.success(notice)
 saves = st.session_state.get("registry_saves", 0)
 # One section at a time (not st.tabs): a map drawn in a hidden tab has no size and stays blank,
-# and only the chosen section's work runs on each rerun.
-section = st.radio(t("registry_section", lang), ["import", "edit", "history"], key="registry_section",
+# and only the chosen section's work runs on each rerun. A visitor who may not edit sees the history only.
+# Its own key for each: a browser keeps a widget's last value, which must not carry over a sign-in or sign-out.
+editing = account is not None and account.can_edit
+sections = ["import", "edit", "history"] if editing else ["history"]
+section = st.radio(t("registry_section", lang), sections, key="registry_section" + ("" if editing else "_read"),
                    horizontal=True, label_visibility="collapsed", format_func=lambda k: t(f"registry_tab_{k}", lang))
 
 if section == "import":

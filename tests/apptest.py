@@ -10,8 +10,17 @@ of a real server.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from atlas.registry.account_stores import open_accounts
+from atlas.registry.accounts import new_account
+from atlas.registry.files import FileStore
+from ui.auth import SESSION_KEY
 
 
 @pytest.fixture
@@ -25,3 +34,15 @@ def navigation_not_pages_folder(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(PagesManager, "uses_pages_directory", False)
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def add_account(data_dir: Path, name: str, role: str = "editor", *, password: str = "a long password",
+                prefectures: tuple[str, ...] = ()) -> None:
+    """Create an account in the accounts store beside `data_dir`'s registry (the test's own temp copy)."""
+    accounts = open_accounts(FileStore(data_dir))
+    accounts.put(new_account(name, role, password=password, prefectures=prefectures), new=True)
+
+
+def sign_in_session(at: AppTest, name: str) -> None:
+    """Make `at`'s session signed in as `name`, as the sign-in form does after a right password."""
+    at.session_state[SESSION_KEY] = (name, time.time())

@@ -24,6 +24,7 @@ PAGES = [
     "pages/compare.py",
     "pages/targets.py",
     "pages/registry.py",
+    "pages/accounts.py",
 ]
 
 

@@ -39,6 +39,7 @@ PAGE_SPECS: tuple[tuple[str, str, str], ...] = (
     ("targets", "page_targets", ":material/flag:"),
     ("data", "page_data", ":material/menu_book:"),
     ("registry", "page_registry", ":material/edit_note:"),
+    ("accounts", "page_accounts", ":material/manage_accounts:"),
 )
 """(url path = file name in pages/, title label key, icon) in menu order; the first is the default page."""
 
@@ -74,11 +75,16 @@ def start_navigation(lang: Lang) -> tuple[list[StreamlitPage], StreamlitPage]:
     return pages, page
 
 
-def render_menu(pages: list[StreamlitPage]) -> None:
+ADMIN_PAGES: frozenset[str] = frozenset({"accounts"})
+"""Pages the menu lists for a signed-in admin only (the page itself also checks)."""
+
+
+def render_menu(pages: list[StreamlitPage], *, admin: bool = False) -> None:
     """The page menu at the top of the sidebar (the current page is highlighted by Streamlit)."""
     with st.sidebar:
         for page in pages:
-            st.page_link(page, label=page.title, icon=page.icon or None)
+            if admin or page.url_path not in ADMIN_PAGES:
+                st.page_link(page, label=page.title, icon=page.icon or None)
 
 
 def mark_frame_rendered() -> None:

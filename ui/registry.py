@@ -344,7 +344,7 @@ def show_changes(diff: RegistryDiff, *, lang: Lang, key: str) -> None:
 def release_notice(store: RegistryStore, lang: Lang) -> None:
     """Tell whoever manages the registry that a newer shipped data release can be merged (`atlas data upgrade`).
 
-    Shown to everyone on the registry page for now: once accounts have roles, call it for administrators only.
+    The registry page calls it for administrators only: they are the ones who run the upgrade on the server.
     """
     try:
         data_dir = settings.data_dir()

@@ -15,6 +15,7 @@ import atlas.cli.db as cli_db
 import atlas.cli.planning as cli_planning
 import atlas.cli.registry as cli_registry
 import atlas.cli.state as cli_state
+import atlas.cli.users as cli_users
 from atlas.analysis.aggregate import GROUP_BYS, summarise_projects
 from atlas.analysis.profile import ZoneProfile, zone_profile
 from atlas.analysis.query import Filters, check_filters, filtered_atlas
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_registry.register(sub, _formats)
     cli_db.register(sub, _formats)
     cli_state.register(sub, _formats)
+    cli_users.register(sub, _formats)
     return parser
 
 
@@ -167,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_db.run(args)
         if args.command in cli_state.COMMANDS:
             return cli_state.run(args)
+        if args.command in cli_users.COMMANDS:
+            return cli_users.run(args)
         atlas = open_atlas()
         if args.command in cli_planning.COMMANDS:
             return cli_planning.run(atlas, args)

@@ -398,7 +398,22 @@ RELEASES: Final[dict[str, tuple[str, str]]] = {
                           "{file}: the backup holds what the registry (version {version}) holds; nothing was changed."),
 }
 
+ACCOUNTS: Final[dict[str, tuple[str, str]]] = {
+    "account_name_invalid": ("账户名“{name}”无效：应为 1 至 {most} 个字符，不含控制字符或换行", "account name {name_quoted} is not valid: 1 to {most} characters, no control characters or line breaks"),
+    "account_prefecture_invalid": ("市州代码无效：{codes}（应为 52xx00 形式的六位代码，如 520100）", "not a prefecture adcode: {codes} (six digits 52xx00, e.g. 520100)"),
+    "account_password_short": ("密码太短：至少 {most} 个字符", "the password is too short: {most} characters at least"),
+    "account_password_missing": ("未读到密码：请用 --password-stdin 从标准输入提供（一行）", "no password read: give one line on standard input with --password-stdin"),
+    "account_role_invalid": ("未知的角色“{role}”；应为 {valid}", "unknown role {role_quoted}; valid: {valid}"),
+    "account_unknown": ("没有名为“{name}”的账户", "there is no account called {name_quoted}"),
+    "account_exists": ("已有名为“{name}”的账户：改密码请用 atlas users passwd", "an account called {name_quoted} exists already: use atlas users passwd to change its password"),
+    "accounts_unreadable": ("无法读取账户文件 {path}：{reason}", "cannot read the accounts file {path}: {reason}"),
+    "accounts_unwritable": ("无法写入账户文件 {path}：{reason}", "cannot write the accounts file {path}: {reason}"),
+    "rights_read_only": ("账户“{name}”只能查看，不能修改项目库；请以编辑人员账户登录", "account {name_quoted} may read but not change the registry: sign in as an editor"),
+    "rights_outside_scope": ("账户“{name}”只能修改 {prefectures} 的项目，此次保存涉及其他市州的记录：{rows}{more}。未写入任何内容", "account {name_quoted} may change projects in {prefectures} only, and this save touches rows of another prefecture: {rows}{more}. Nothing was written"),
+    "rights_more_rows": ("，另有 {n} 条", " and {n} more"),
+}
+
 CATALOGUE: Final[dict[str, tuple[str, str]]] = {
-    **WHERE, **TABLES, **CELLS, **FILES, **HEADERS, **ROWS, **POSITIONS, **CLI, **REGISTRY, **RELEASES
+    **WHERE, **TABLES, **CELLS, **FILES, **HEADERS, **ROWS, **POSITIONS, **CLI, **REGISTRY, **RELEASES, **ACCOUNTS
 }
 """Every message key → (Chinese template, English template)."""

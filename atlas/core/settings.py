@@ -229,3 +229,38 @@ def registry_cache_min_bytes() -> int:
     """The cache threshold: ``$ATLAS_CACHE_MIN_BYTES`` (bytes) when set to a whole number >= 0, else the default."""
     raw = os.environ.get("ATLAS_CACHE_MIN_BYTES", "").strip()
     return int(raw) if raw.isdigit() else REGISTRY_CACHE_MIN_BYTES
+
+# --- Sign-in and rights (atlas.registry.accounts) ------------------------------------------
+
+PASSWORD_MIN_CHARS: Final[int] = 8
+"""Shortest password an account may be given."""
+LOCKOUT_MINUTES_DEFAULT: Final[float] = 15.0
+"""How long an account stays locked after `atlas.registry.accounts.LOCKOUT_FAILURES` failed sign-ins in a row."""
+SESSION_HOURS_DEFAULT: Final[float] = 8.0
+"""How long a sign-in in the app lasts (a working day); signing out or closing the tab ends it sooner."""
+SIGN_IN_WORDS: Final[frozenset[str]] = frozenset({"1", "true", "yes", "on", "required"})
+"""Values of ``$ATLAS_SIGN_IN_REQUIRED`` that make the whole atlas sign-in only."""
+
+
+def _positive_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def lockout_minutes() -> float:
+    """``$ATLAS_LOCKOUT_MINUTES`` (a positive number) or `LOCKOUT_MINUTES_DEFAULT`."""
+    return _positive_float("ATLAS_LOCKOUT_MINUTES", LOCKOUT_MINUTES_DEFAULT)
+
+
+def session_hours() -> float:
+    """``$ATLAS_SESSION_HOURS`` (a positive number) or `SESSION_HOURS_DEFAULT`."""
+    return _positive_float("ATLAS_SESSION_HOURS", SESSION_HOURS_DEFAULT)
+
+
+def sign_in_required() -> bool:
+    """``$ATLAS_SIGN_IN_REQUIRED``: every page asks for a sign-in first (default: reading is open to all)."""
+    return os.environ.get("ATLAS_SIGN_IN_REQUIRED", "").strip().lower() in SIGN_IN_WORDS

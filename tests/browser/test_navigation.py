@@ -11,7 +11,9 @@ from playwright.sync_api import Page
 
 from .conftest import MAIN_BLOCK, PageLog, map_frame, run_streamlit, snap, wait_for_app
 
-LEGACY_LABELS = ["app", "clusters", "compare", "data", "gaps", "map", "projects", "registry", "targets", "zones"]
+LEGACY_LABELS = [
+    "accounts", "app", "clusters", "compare", "data", "gaps", "map", "projects", "registry", "targets", "zones"
+]
 """What the legacy list shows: the file names of app.py and pages/*.py."""
 
 WATCH_SIDEBAR_JS = """

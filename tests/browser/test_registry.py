@@ -1,4 +1,7 @@
-"""The registry page in a real browser, on a throw-away copy of the data: import a messy GBK file, move a point."""
+"""The registry page in a real browser, on a throw-away copy of the data: import a messy GBK file, move a point.
+
+Every test signs in as the editor `EDITOR` first (tests/browser/accounts.py): editing needs an account.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from playwright.sync_api import Page
 from atlas.data.load import load_atlas
 from atlas.registry.startup import open_store
 
+from .accounts import add_account, sign_in
 from .conftest import (
     EXCEPTION,
     MAIN_BLOCK,
@@ -27,12 +31,16 @@ from .conftest import (
 
 MESSY = REPO_ROOT / "tests" / "fixtures" / "registry_messy_gbk.csv"
 SHIPPED_PROJECTS = 30
+EDITOR = "wangmin"
 
 
 @pytest.fixture(scope="module")
 def data_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A COPY of data/: these tests save to the registry, and must never touch the real files."""
-    return Path(shutil.copytree(REPO_ROOT / "data", tmp_path_factory.mktemp("registry") / "data"))
+    """A COPY of data/ with an editor's account: these tests save to the registry, never to the real files."""
+    copy = Path(shutil.copytree(REPO_ROOT / "data", tmp_path_factory.mktemp("registry") / "data",
+                                ignore=shutil.ignore_patterns("history", "users.json", ".*.lock")))
+    add_account(copy, EDITOR, "editor")
+    return copy
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +56,7 @@ def main_text(page: Page) -> str:
 def test_a_messy_gbk_file_is_reported_accepted_and_its_rows_shown(page: Page, server: AppServer, data_copy: Path,
                                                                  page_log: PageLog):
     open_app(page, f"{server.url}/registry?lang=zh")
+    sign_in(page, EDITOR, lang="zh")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(MESSY))
     page.get_by_text("读取行数").wait_for()
     wait_for_app(page)
@@ -72,6 +81,7 @@ def test_a_messy_gbk_file_is_reported_accepted_and_its_rows_shown(page: Page, se
     assert (projects.loc["兴仁铝板带项目（虚构）", "lon"], projects.loc["兴仁铝板带项目（虚构）", "lat"]) == (
         105.3088, 25.5328)  # swapped in the file, stored the right way round
     assert open_store(data_copy).history()[0].message == "import registry_messy_gbk.csv"
+    assert open_store(data_copy).history()[0].author == EDITOR  # signed with the account, not a typed name
 
     open_app(page, f"{server.url}/projects?lang=zh&q=示例")  # every page sees the new rows, no restart
     snap(page, "registry-new-rows-on-projects-page-zh")
@@ -86,6 +96,7 @@ def test_a_messy_gbk_file_is_reported_accepted_and_its_rows_shown(page: Page, se
 def test_a_position_is_corrected_by_clicking_the_map_and_the_save_undone(page: Page, server: AppServer,
                                                                           data_copy: Path):
     open_app(page, f"{server.url}/registry?lang=en")
+    sign_in(page, EDITOR)
     page.get_by_text("Correct a position", exact=True).click()
     wait_for_app(page)
     first_id = open_store(data_copy).read()[0]["id"].iloc[0]
@@ -122,6 +133,7 @@ def test_a_key_project_list_with_its_own_stage_word_imports_after_the_value_mapp
     listing = tmp_path / "2026年重点项目清单.xlsx"
     listing.write_bytes(xlsx_list(KEY_PROJECTS))
     open_app(page, f"{server.url}/registry?lang=zh")
+    sign_in(page, EDITOR, lang="zh")
     page.get_by_label("来源（用于未填来源的行").fill("https://example.gov.cn/2026-list")
     page.keyboard.press("Enter")
     wait_for_app(page)
