@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -160,11 +161,22 @@ def projects_mode(ordered: pd.DataFrame) -> str:
     return "all" if len(ordered) <= ALL_POINTS_MAX else "tiles"
 
 
-def all_points(ordered: pd.DataFrame, *, lang: Lang) -> dict[str, object]:
-    """Every drawable project as one payload (names are in the search data, shared by both languages)."""
+LABEL_KEYS: Final[tuple[str, ...]] = ("c", "st", "p", "lab")
+"""The language-dependent part of a payload; everything else is the same in every language."""
+
+
+def all_points(ordered: pd.DataFrame, *, lang: Lang) -> tuple[dict[str, object], dict[str, object]]:
+    """Every drawable project as one payload, split into the arrays (shared by the languages) and the labels of
+    `lang`; names are in the search data."""
     payload = project_payload(ordered, lang=lang, names=False)
     payload["mode"] = "all"
-    return payload
+    return split_labels(payload)
+
+
+def split_labels(payload: dict[str, object]) -> tuple[dict[str, object], dict[str, object]]:
+    """(language-neutral part, labels) of a payload."""
+    return ({k: v for k, v in payload.items() if k not in LABEL_KEYS},
+            {k: v for k, v in payload.items() if k in LABEL_KEYS})
 
 
 def _combo_status(ordered: pd.DataFrame) -> tuple[list[list[str]], list[str], np.ndarray, np.ndarray]:
@@ -176,7 +188,12 @@ def _combo_status(ordered: pd.DataFrame) -> tuple[list[list[str]], list[str], np
             np.asarray(combo_codes), np.asarray(status_codes))
 
 
-def binned_points(ordered: pd.DataFrame, *, lang: Lang) -> dict[str, object]:
+def binned_labels(ordered: pd.DataFrame, *, lang: Lang) -> dict[str, object]:
+    """The status labels of `binned_points`, in `lang`."""
+    return {"st": [label(s, lang) for s in _combo_status(ordered)[1]]}
+
+
+def binned_points(ordered: pd.DataFrame) -> dict[str, object]:
     """Counts per `BIN_DEG` cell and (cluster set, status), so the browser's filter can sum what it shows.
 
     Cells are in plain lon/lat degrees (``ix = floor(lon / BIN_DEG)``); the page draws each as the
@@ -193,7 +210,7 @@ def binned_points(ordered: pd.DataFrame, *, lang: Lang) -> dict[str, object]:
         "mode": "tiles", "deg": BIN_DEG, "ox": ox, "oy": oy, "tileDeg": TILE_DEG, "tileZoom": TILE_ZOOM,
         "x": (counts["ix"] - ox).tolist(), "y": (counts["iy"] - oy).tolist(),
         "k": counts["key"].tolist(), "n": counts["n"].tolist(), "ns": max(len(statuses), 1),
-        "cid": combos, "sid": statuses, "st": [label(s, lang) for s in statuses],
+        "cid": combos, "sid": statuses,
         "total": len(ordered), "tiles": sorted(tile_ids(ordered)),
     }
 
@@ -240,11 +257,73 @@ def search_data(atlas: Atlas, ordered: pd.DataFrame) -> dict[str, object]:
     named = len(ordered) <= SEARCH_PROJECTS_MAX
     out: dict[str, object] = {"places": places, "named": named}
     if named:
-        zh = pd.Series(names_in(ordered, "zh"))
-        en = pd.Series(names_in(ordered, "en"))
-        pinyin = zh.map(lambda v: pinyin_keys(v).split(" ", 1)[0])
-        keys = (zh + " " + en + " " + pinyin + " " + ordered["id"].astype(str).reset_index(drop=True))
-        out["zh"] = "\n".join(zh)
-        out["en"] = "\n".join(en)
-        out["k"] = "\n".join(normalise_query(k).replace("\n", " ") for k in keys)
+        out.update(name_templates(names_in(ordered, "zh"), names_in(ordered, "en")))
     return out
+
+
+_DIGITS: Final[re.Pattern[str]] = re.compile(r"[0-9]+")
+HOLE: Final[str] = "\x01"
+"""Where a run of digits was taken out of a name template."""
+
+
+_PART_BREAK: Final[re.Pattern[str]] = re.compile(r"(\s+|[·・()（）\[\]【】#,，、/])")
+
+
+def name_templates(zh: list[str], en: list[str]) -> dict[str, object]:
+    """Project names, compactly: words are stored once, with their pinyin; a name is a list of word numbers and
+    its digit runs.
+
+    Registries repeat their wording (a county, a company, "年产 … 万吨", "project") and differ in numbers:
+    each name's digit runs are taken out (`HOLE`), the rest is cut into words at spaces and punctuation, and
+    each distinct (Chinese, English) pair of word lists is stored once. 10⁵ synthetic names (20 MB as text)
+    take about 2 MB. The page puts the words and digits back together.
+
+    Returns
+    -------
+    dict
+        ``w``: the distinct words, newline-joined; ``wp``: each word's pinyin keys (empty for non-Chinese
+        words), newline-joined; ``t``: per pair "zh words<TAB>en words" as base-36 numbers joined by ",",
+        newline-joined; ``r``: per project "pair (base 36);zh digits[;en digits]" (digit runs joined by ",",
+        the English ones only when they differ), newline-joined.
+    """
+    words: dict[str, int] = {}
+    pairs: dict[tuple[str, str], int] = {}
+    rows = []
+
+    def encode(template: str) -> str:
+        parts = [p for p in _PART_BREAK.split(template) if p]
+        return ",".join(_base36(words.setdefault(p, len(words))) for p in parts)
+
+    for name_zh, name_en in zip(zh, en, strict=True):
+        zh_runs, en_runs = _DIGITS.findall(name_zh), _DIGITS.findall(name_en)
+        key = (_DIGITS.sub(HOLE, name_zh), _DIGITS.sub(HOLE, name_en))
+        index = pairs.get(key)
+        if index is None:
+            index = pairs[key] = len(pairs)
+        row = f"{_base36(index)};{','.join(zh_runs)}"
+        rows.append(row if en_runs == zh_runs else f"{row};{','.join(en_runs)}")
+    templates = [f"{encode(a)}\t{encode(b)}" for a, b in pairs]
+    word_list = list(words)
+    return {
+        "w": "\n".join(w.replace("\n", " ") for w in word_list),
+        "wp": "\n".join(_joined_pinyin(w) for w in word_list),
+        "t": "\n".join(templates),
+        "r": "\n".join(rows),
+    }
+
+
+def _joined_pinyin(word: str) -> str:
+    """"qingzhenshi qzs": the joined syllables and the initials (the spaced form adds nothing to a substring
+    search over joined words)."""
+    keys = pinyin_keys(word.replace(HOLE, " ")).split(" ")
+    return f"{keys[0]} {keys[-1]}" if keys[0] else ""
+
+
+def _base36(value: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        value, rest = divmod(value, 36)
+        out = digits[rest] + out
+        if not value:
+            return out

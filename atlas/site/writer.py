@@ -23,8 +23,9 @@ from atlas.core.errors import AtlasError
 from atlas.core.messages import msg
 
 MANIFEST: Final[str] = ".atlas-site.json"
-ZIP_ABOVE_BYTES: Final[int] = 2_000_000
-"""A download larger than this is written zipped (``name.ext.zip``): a 10⁵-project CSV is 45 MB, zipped 7 MB."""
+ZIP_ABOVE_BYTES: Final[int] = 100_000
+"""A download larger than this is written zipped (``name.ext.zip``): a 10⁵-project CSV is 45 MB, zipped 5 MB.
+XLSX files are zips already: they are re-packed at the highest compression instead (a quarter smaller)."""
 _ZIP_DATE: Final[tuple[int, int, int, int, int, int]] = (2020, 1, 1, 0, 0, 0)
 """A fixed timestamp inside zips, so the same data gives the same bytes and the file is not rewritten."""
 
@@ -94,6 +95,8 @@ class SiteWriter:
             if key and self.reuse(candidate, key):
                 return candidate
         data = produce()
+        if relative.endswith(".xlsx"):
+            return self.write(relative, _repacked(data), key=key)
         if len(data) <= ZIP_ABOVE_BYTES:
             return self.write(relative, data, key=key)
         buffer = io.BytesIO()
@@ -127,3 +130,14 @@ class SiteWriter:
         manifest = json.dumps({"files": dict(sorted(self.written.items()))}, ensure_ascii=False, indent=0)
         (self.root / MANIFEST).write_text(manifest, encoding="utf-8")
         return sum(self._path(r).stat().st_size for r in self.written)
+
+
+def _repacked(book: bytes) -> bytes:
+    """The same zip (an XLSX) with every member deflated at level 9 and a fixed date."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(book)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(member, source.read(info), compresslevel=9)
+    return out.getvalue()

@@ -170,12 +170,33 @@
     }
   });
 
-  function projectName(set, i) {
+  /* Names come as templates with their digit runs taken out (atlas.site.mapdata.name_templates). */
+  var names = null;
+  function fill(template, runs) { var j = 0; return template.replace(/\u0001/g, function () { return runs[j++] || ""; }); }
+  function buildNames() {
     var S = D.search;
-    if (S && S.named && set === points) {
-      S.zhL = S.zhL || S.zh.split("\n");
-      S.enL = S.enL || S.en.split("\n");
-      return cfg.lang === "zh" ? (S.zhL[i] || S.enL[i]) : (S.enL[i] || S.zhL[i]);
+    if (names || !S || !S.named) { return names; }
+    var words = S.w.split("\n"), wp = S.wp.split("\n"), rows = S.r.split("\n");
+    var pairs = S.t.split("\n").map(function (l) {
+      var halves = l.split("\t"), py = [];
+      var text = halves.map(function (h) {
+        return h ? h.split(",").map(function (n) { var i = parseInt(n, 36); if (wp[i]) { py.push(wp[i]); } return words[i]; }).join("") : "";
+      });
+      return [text[0], text[1], py.join(" ")];
+    });
+    names = {zh: new Array(rows.length), en: new Array(rows.length), key: new Array(rows.length)};
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i].split(";"), p = pairs[parseInt(r[0], 36)], zr = r[1] ? r[1].split(",") : [];
+      var er = r.length > 2 ? (r[2] ? r[2].split(",") : []) : zr;
+      names.zh[i] = fill(p[0], zr);
+      names.en[i] = fill(p[1], er);
+      names.key[i] = fold(names.zh[i] + " " + names.en[i] + " " + p[2] + " " + points.ip + points.ids[i]);
+    }
+    return names;
+  }
+  function projectName(set, i) {
+    if (set === points && buildNames()) {
+      return cfg.lang === "zh" ? (names.zh[i] || names.en[i]) : (names.en[i] || names.zh[i]);
     }
     return set.ip + set.ids[i];
   }
@@ -321,10 +342,9 @@
     var S = D.search, found = [], words = q.split(/\s+/);
     function hit(key) { return words.every(function (w) { return key.indexOf(w) >= 0; }); }
     S.places.forEach(function (p) { if (found.length < 30 && hit(p[4])) { found.push({kind: p[0], id: p[1], zh: p[2], en: p[3], lon: p[5], lat: p[6]}); } });
-    if (S.named && points) {
-      S.kL = S.kL || S.k.split("\n");
-      for (var i = 0; i < S.kL.length && found.length < 30; i++) {
-        if (hit(S.kL[i])) { found.push({kind: "project", index: i}); }
+    if (S.named && points && buildNames()) {
+      for (var i = 0; i < names.key.length && found.length < 30; i++) {
+        if (hit(names.key[i])) { found.push({kind: "project", index: i}); }
       }
     }
     if (!found.length) { list.appendChild(el("li", T.no_results, "atlas-none")); return; }
@@ -363,7 +383,7 @@
     L.control.scale().addTo(map);
     map.fitBounds(D.base.bounds, {padding: [8, 8], animate: false});
     buildBase();
-    var P = D.projects;
+    var P = D.projects = Object.assign({}, D.projects, D.labels);
     if (P.mode === "all") {
       points = decode(P);
     } else {
