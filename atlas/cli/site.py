@@ -12,6 +12,7 @@ from atlas.analysis.query import Filters, check_filters, filtered_atlas
 from atlas.core import settings
 from atlas.core.messages import msg
 from atlas.core.model import Atlas
+from atlas.core.schema import Lang
 from atlas.registry.startup import open_store
 from atlas.site import DataVersion, build_site
 
@@ -22,7 +23,7 @@ def register(sub: Any, filters: Callable[[argparse.ArgumentParser], None]) -> No
     """Add ``atlas site -o DIR [--lang zh,en] [filters]``."""
     p = sub.add_parser("site", help="publish the atlas as a static site (works from disk with no network)")
     p.add_argument("-o", "--output", required=True, type=Path, help="a new or empty folder, or an earlier site")
-    p.add_argument("--lang", default="zh,en", help="languages, comma-separated; the first is the site's root")
+    p.add_argument("--lang", dest="langs", default="zh,en", help="languages, comma-separated; the first is the root")
     p.add_argument("--km", type=float, default=settings.NEARBY_KM_DEFAULT, help="radius of 'nearby' (km)")
     filters(p)
 
@@ -36,8 +37,8 @@ def data_version() -> DataVersion:
 
 
 def run(atlas: Atlas, args: argparse.Namespace, filters: Filters) -> int:
-    langs = [v.strip() for v in str(args.lang).split(",") if v.strip()]
-    ui_lang = "zh" if langs[:1] == ["zh"] else "en"
+    langs = [v.strip() for v in str(args.langs).split(",") if v.strip()]
+    ui_lang: Lang = "zh" if langs[:1] == ["zh"] else "en"
     check_filters(atlas, filters)
     view = filtered_atlas(atlas, filters)
     tty = sys.stderr.isatty()

@@ -12,6 +12,7 @@ Layout (the first language's pages at the root, every other language's under ``<
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import shutil
@@ -35,7 +36,7 @@ from atlas.core.messages import listing, msg
 from atlas.core.model import Atlas
 from atlas.core.schema import LANGS, ClusterType, Lang, Layer, label
 from atlas.maps.popups import cell_text, name_in, records
-from atlas.reports.export import flat_for_file, gap_matrix_to_bytes, layer_to_bytes, profile_to_bytes
+from atlas.reports.export import LayerFormat, flat_for_file, gap_matrix_to_bytes, layer_to_bytes, profile_to_bytes
 from atlas.reports.profile_page import zone_profile_html
 from atlas.reports.profile_pdf import zone_profile_pdf
 from atlas.site import mapdata, pages
@@ -50,6 +51,7 @@ LAYER_FRAMES: Final[tuple[tuple[Layer, str], ...]] = (
     (Layer.ZONES, "zones"), (Layer.PROJECTS, "projects"), (Layer.RECYCLING_BASES, "recycling_bases"),
     (Layer.DEPOSITS, "deposits"),
 )
+LAYER_FORMATS: Final[tuple[LayerFormat, ...]] = ("geojson", "gpkg", "csv")
 _UNSAFE_NAME: Final[re.Pattern[str]] = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -82,7 +84,7 @@ def check_langs(langs: Sequence[str]) -> tuple[Lang, ...]:
         if value not in LANGS:
             raise AtlasError(msg("site_unknown_lang", value=value, valid=listing(LANGS)))
         if value not in out:
-            out.append(value)  # type: ignore[arg-type]  # checked against LANGS just above
+            out.append(value)
     if not out:
         raise AtlasError(msg("site_unknown_lang", value="", valid=listing(LANGS)))
     return tuple(out)
@@ -97,9 +99,9 @@ class _Site:
     """One build: the atlas, the languages and the writer; each method writes one part of the site."""
 
     def __init__(self, atlas: Atlas, writer: SiteWriter, langs: tuple[Lang, ...], version: DataVersion,
-                 today: date, nearby_km: float, say: Callable[[str], None]) -> None:
+                 today: date, nearby_km: float, say: Callable[[str], None], all_points_max: int) -> None:
         self.atlas, self.w, self.langs, self.version, self.today = atlas, writer, langs, version, today
-        self.nearby_km, self.say = nearby_km, say
+        self.nearby_km, self.say, self.all_points_max = nearby_km, say, all_points_max
         self.zone_ids = [cell_text(z) for z in atlas.zones["id"]]
 
     def lang_dir(self, lang: Lang) -> str:
@@ -128,9 +130,9 @@ class _Site:
         for layer, attribute in LAYER_FRAMES:
             frame = getattr(self.atlas, attribute)
             key = frame_key(frame)
-            for fmt in ("geojson", "gpkg", "csv"):
-                path = self.w.write_download(f"data/{layer.value}.{fmt}", lambda f=frame, x=fmt, n=layer.value:
-                                             layer_to_bytes(f, x, layer_name=n, spatial_index=False), key=key)
+            for fmt in LAYER_FORMATS:
+                produce = functools.partial(layer_to_bytes, frame, fmt, layer_name=layer.value, spatial_index=False)
+                path = self.w.write_download(f"data/{layer.value}.{fmt}", produce, key=key)
                 files.append((f"{layer.value}|{fmt}", path))
         return files
 
@@ -138,7 +140,7 @@ class _Site:
         """The index map's scripts for `lang`; returns the config handed to site.js."""
         self.w.write(f"data/map/base.{lang}.js",
                      mapdata.data_script("base", mapdata.base_layers(self.atlas, lang=lang, zone_pages=zone_pages)))
-        mode = mapdata.projects_mode(ordered)
+        mode = mapdata.projects_mode(ordered, all_points_max=self.all_points_max)
         first = lang == self.langs[0]
         if mode == "all":
             shared, labels = mapdata.all_points(ordered, lang=lang)
@@ -156,20 +158,22 @@ class _Site:
         profile = zone_profile(self.atlas, zone_id, nearby_km=self.nearby_km)
         stem = file_stem(zone_id)
         csv_bytes = profile_to_bytes(profile, "csv", lang=lang)
+        # reuse keys: the CSV holds every table of the profile; the date is printed on the PDF
         key = hashlib.sha256(SITE_FORMAT.encode() + self.today.isoformat().encode() + csv_bytes).hexdigest()
         geo_key = hashlib.sha256(SITE_FORMAT.encode() + profile_to_bytes(profile, "csv", lang="en")).hexdigest()
-        files = [(site_text("zone_file", lang, zone="XLSX", fmt=""), self.w.write_download(
-                      f"downloads/{stem}.{lang}.xlsx", lambda: profile_to_bytes(profile, "xlsx", lang=lang), key=key)),
-                 ("CSV", self.w.write_download(f"downloads/{stem}.{lang}.csv", lambda: csv_bytes, key=key))]
-        for fmt in ("geojson", "gpkg"):
-            files.append((fmt, self.w.write_download(
-                f"downloads/{stem}.{fmt}",
-                lambda f=fmt: profile_to_bytes(profile, f, lang=lang, spatial_index=False),  # type: ignore[misc]
-                key=geo_key)))
-        files.append(("PDF", self.w.write_download(
-            f"downloads/{stem}.{lang}.pdf", lambda: zone_profile_pdf(self.atlas, profile, lang=lang, today=self.today),
-            key=key)))
-        named = [(_download_label(path), path) for _, path in files]
+        download = self.w.write_download
+        files = [
+            download(f"downloads/{stem}.{lang}.xlsx", functools.partial(profile_to_bytes, profile, "xlsx", lang=lang),
+                     key=key),
+            download(f"downloads/{stem}.{lang}.csv", lambda: csv_bytes, key=key),
+            download(f"downloads/{stem}.geojson", functools.partial(profile_to_bytes, profile, "geojson", lang=lang),
+                     key=geo_key),
+            download(f"downloads/{stem}.gpkg",
+                     functools.partial(profile_to_bytes, profile, "gpkg", lang=lang, spatial_index=False), key=geo_key),
+            download(f"downloads/{stem}.{lang}.pdf",
+                     functools.partial(zone_profile_pdf, self.atlas, profile, lang=lang, today=self.today), key=key),
+        ]
+        named = [(_download_label(path), path) for path in files]
         page_path = f"zones/{stem}.html"
         ctx = self.context(lang, page_path)
         relative = [(text, ctx.root + path) for text, path in named]
@@ -180,7 +184,8 @@ class _Site:
     def gaps(self, lang: Lang) -> None:
         long = gap_matrix_long(self.atlas)
         files = [(_download_label(p), p) for p in (
-            self.w.write_download(f"data/gaps.{lang}.{fmt}", lambda f=fmt: gap_matrix_to_bytes(long, f, lang=lang))
+            self.w.write_download(f"data/gaps.{lang}.{fmt}",
+                                  functools.partial(gap_matrix_to_bytes, long, fmt, lang=lang))
             for fmt in ("xlsx", "csv"))]
         ctx = self.context(lang, "gaps.html")
         self.w.write(self.lang_dir(lang) + "gaps.html", pages.gaps_page(
@@ -197,7 +202,7 @@ class _Site:
         ctx = self.context(lang, "sources.html")
         files = []
         for name, path in layer_files:
-            layer, fmt = name.split("|")
+            layer = name.split("|")[0]
             files.append((site_text("layer_file", lang, layer=label(layer, lang), fmt=_download_label(path)),
                           ctx.root + path))
         self.w.write(self.lang_dir(lang) + "sources.html", pages.sources_page(ctx, data_inventory(self.atlas), files))
@@ -218,7 +223,9 @@ class _Site:
         layer_files = self.layers()
         ordered = mapdata.ordered_projects(self.atlas.projects)
         self.say("search")
-        self.w.write("data/map/search.js", mapdata.data_script("search", mapdata.search_data(self.atlas, ordered)))
+        named = mapdata.projects_mode(ordered, all_points_max=self.all_points_max) == "all"
+        self.w.write("data/map/search.js",
+                     mapdata.data_script("search", mapdata.search_data(self.atlas, ordered, named=named)))
         mode = "all"
         for lang in self.langs:
             self.say(f"map data ({lang})")
@@ -266,6 +273,7 @@ def build_site(
     nearby_km: float = settings.NEARBY_KM_DEFAULT,
     today: date | None = None,
     progress: Callable[[str], None] | None = None,
+    all_points_max: int = mapdata.ALL_POINTS_MAX,
 ) -> SiteReport:
     """Write the static site of `atlas` (possibly a filtered view) into `out_dir`, incrementally.
 
@@ -285,6 +293,8 @@ def build_site(
         The date printed on profiles (default: today).
     progress
         Called with a short note as each part starts.
+    all_points_max
+        Above this many drawable projects the index shows binned counts and loads point tiles when zoomed in.
 
     Returns
     -------
@@ -299,7 +309,8 @@ def build_site(
     chosen = check_langs(langs)
     out = Path(out_dir).expanduser()
     writer = SiteWriter(out)
-    site = _Site(atlas, writer, chosen, version, today or date.today(), nearby_km, progress or (lambda _: None))
+    site = _Site(atlas, writer, chosen, version, today or date.today(), nearby_km, progress or (lambda _: None),
+                 all_points_max)
     try:
         mode = site.build()
     except BaseException:

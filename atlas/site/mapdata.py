@@ -156,9 +156,9 @@ def base_layers(atlas: Atlas, *, lang: Lang, zone_pages: Mapping[str, str]) -> d
     }
 
 
-def projects_mode(ordered: pd.DataFrame) -> str:
+def projects_mode(ordered: pd.DataFrame, *, all_points_max: int = ALL_POINTS_MAX) -> str:
     """"all" (every point in one file) or "tiles" (bins zoomed out, point tiles zoomed in)."""
-    return "all" if len(ordered) <= ALL_POINTS_MAX else "tiles"
+    return "all" if len(ordered) <= all_points_max else "tiles"
 
 
 LABEL_KEYS: Final[tuple[str, ...]] = ("c", "st", "p", "lab")
@@ -233,7 +233,7 @@ def point_tiles(ordered: pd.DataFrame, *, lang: Lang) -> dict[str, dict[str, obj
             for tile, rows in keys.groupby(keys, sort=True)}
 
 
-def search_data(atlas: Atlas, ordered: pd.DataFrame) -> dict[str, object]:
+def search_data(atlas: Atlas, ordered: pd.DataFrame, *, named: bool = True) -> dict[str, object]:
     """What the search box looks in: zones, counties and prefectures, and project names when not too many.
 
     Each entry has a folded key (`normalise_query` of both names and the pinyin of the Chinese one, so
@@ -254,7 +254,7 @@ def search_data(atlas: Atlas, ordered: pd.DataFrame) -> dict[str, object]:
             key = normalise_query(" | ".join([zh, en, pinyin_keys(zh), cell_text(row.get("id"))]))
             places.append([layer, cell_text(row.get("id") or row.get("adcode")), zh, en, key,
                            round(lon, 5), round(lat, 5)])
-    named = len(ordered) <= SEARCH_PROJECTS_MAX
+    named = named and len(ordered) <= SEARCH_PROJECTS_MAX
     out: dict[str, object] = {"places": places, "named": named}
     if named:
         out.update(name_templates(names_in(ordered, "zh"), names_in(ordered, "en")))

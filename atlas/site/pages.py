@@ -57,11 +57,12 @@ def nav(ctx: PageContext) -> str:
              ("sources.html", "nav_sources")]
     items = "".join(f'<a href="{p}{href}">{escape(site_text(key, ctx.lang))}</a>' for href, key in links)
     zones = "".join(f'<a href="{p}zones/{escape(zone_id)}.html">{escape(name)}</a>' for zone_id, name in ctx.zones)
-    langs = "".join(f'<a class="atlas-lang" hreflang="{lang}" href="{escape(url)}">{escape(site_text("lang_" + lang, ctx.lang))}</a>'
-                    for lang, url in ctx.other_langs)
-    return (f'<header class="atlas-top"><a class="atlas-title" href="{p}index.html">{escape(site_text("title", ctx.lang))}'
-            f'</a><nav>{items}<details class="atlas-zones"><summary>{escape(site_text("nav_zones", ctx.lang))}</summary>'
-            f"<div>{zones}</div></details>{langs}</nav></header>")
+    langs = "".join(f'<a class="atlas-lang" hreflang="{lang}" href="{escape(url)}">'
+                    f'{escape(site_text("lang_" + lang, ctx.lang))}</a>' for lang, url in ctx.other_langs)
+    title, zones_word = escape(site_text("title", ctx.lang)), escape(site_text("nav_zones", ctx.lang))
+    return (f'<header class="atlas-top"><a class="atlas-title" href="{p}index.html">{title}</a><nav>{items}'
+            f'<details class="atlas-zones"><summary>{zones_word}</summary><div>{zones}</div></details>{langs}</nav>'
+            "</header>")
 
 
 def footer(ctx: PageContext) -> str:
@@ -86,9 +87,9 @@ def page(ctx: PageContext, *, title: str, body: str, head: str = "", scripts: Se
 def index_page(ctx: PageContext, *, config: Mapping[str, object], scripts: Sequence[str]) -> str:
     """The map page: search, legend-filter, the map, and the page list; `config` is handed to site.js."""
     lang = ctx.lang
-    body = (f'<div class="atlas-index"><aside class="atlas-panel">'
-            f'<form id="atlas-search-form" role="search"><label for="atlas-search">{escape(site_text("search", lang))}</label>'
-            f'<input id="atlas-search" type="search" autocomplete="off" placeholder="{escape(site_text("search_hint", lang))}">'
+    body = (f'<div class="atlas-index"><aside class="atlas-panel"><form id="atlas-search-form" role="search">'
+            f'<label for="atlas-search">{escape(site_text("search", lang))}</label><input id="atlas-search" '
+            f'type="search" autocomplete="off" placeholder="{escape(site_text("search_hint", lang))}">'
             f'</form><ul id="atlas-results"></ul><div id="atlas-legend"></div></aside>'
             f'<div id="atlas-map" role="application" aria-label="{escape(site_text("nav_map", lang))}"></div></div>'
             f'<script type="application/json" id="atlas-config">{script_json(dict(config))}</script>')
@@ -113,11 +114,13 @@ def table_html(frame: pd.DataFrame, *, numeric_right: bool = True, css: pd.DataF
         cells = []
         for j, (column, value) in enumerate(row.items()):
             style = f' style="{escape(css.iat[i, j])}"' if css is not None and css.iat[i, j] else ""
-            cls = ' class="num"' if numeric_right and isinstance(value, int | float) and not isinstance(value, bool) else ""
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            cls = ' class="num"' if numeric_right and number else ""
             cells.append(f"<td{cls}{style}>{_cell_html(str(column), value)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = (f'<p class="atlas-note">… {len(frame) - MAX_TABLE_ROWS}</p>' if len(frame) > MAX_TABLE_ROWS else "")
-    return f'<div class="atlas-table"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>{more}'
+    body = "".join(rows)
+    return f'<div class="atlas-table"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{more}'
 
 
 def downloads_html(lang: Lang, files: Sequence[tuple[str, str]]) -> str:

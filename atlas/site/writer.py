@@ -135,7 +135,8 @@ class SiteWriter:
 def _repacked(book: bytes) -> bytes:
     """The same zip (an XLSX) with every member deflated at level 9 and a fixed date."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(book)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+    with zipfile.ZipFile(io.BytesIO(book)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
         for info in source.infolist():
             member = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
             member.compress_type = zipfile.ZIP_DEFLATED

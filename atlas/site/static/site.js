@@ -52,6 +52,7 @@
       if (show && !overlays.zones.hasLayer(z.layer)) { overlays.zones.addLayer(z.layer); }
       if (!show && overlays.zones.hasLayer(z.layer)) { overlays.zones.removeLayer(z.layer); }
     });
+    map.getContainer().dataset.atlasZones = String(overlays.zones.getLayers().length);
     if (cloud) { cloud.redraw(); }
   }
 
