@@ -229,9 +229,7 @@ class _Site:
         mode = "all"
         for lang in self.langs:
             self.say(f"map data ({lang})")
-            zone_pages = {z: f"zones/{file_stem(z)}.html" for z in self.zone_ids}
-            if lang != self.langs[0]:
-                zone_pages = {z: p for z, p in zone_pages.items()}
+            zone_pages = {z: f"zones/{file_stem(z)}.html" for z in self.zone_ids}  # relative to the index
             config = self.map_data(lang, zone_pages, ordered)
             mode = str(config["mode"])
             self.index(lang, config)

@@ -43,9 +43,6 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
                       "Every layer's file, sources, dates, licence and position precision; the data files to download "
                       "are below."),
     "layer_file": ("{layer}（{fmt}）", "{layer} ({fmt})"),
-    "zone_file": ("{zone}：{fmt}", "{zone}: {fmt}"),
-    "gaps_file": ("产业链缺口矩阵（{fmt}）", "Chain-gap matrix ({fmt})"),
-    "zipped": ("{fmt}，zip 压缩", "{fmt}, zipped"),
 }
 """(zh, en) per key."""
 
