@@ -6,6 +6,7 @@
     python -m bench --no-serving  # without the shared-server measures (bench/serving.py, about 5 min)
     python -m bench --no-coldstart  # without the cold start at 1M (bench/coldstart.py, about 2 min)
     python -m bench --no-freshness  # without fresh data after a save elsewhere, two app servers (bench/freshness.py)
+    python -m bench --no-site     # without the static site's build, size and time to drawn (bench/site.py)
 
 For each N: a synthetic registry (scripts/make_synthetic_registry.py, cached in `bench.registry.OUT`) in a
 copy of data/; the library timings (bench/library.py); the standalone HTML map, ours and the naive
@@ -31,6 +32,7 @@ from playwright.sync_api import sync_playwright
 from atlas.core import settings
 from bench import app, chromium, coldstart, freshness, library, serving
 from bench import postgis as bench_postgis
+from bench import site as bench_site
 from bench.registry import data_dir_with, registry_csv
 from bench.report import machine_description, write_results, write_section
 
@@ -57,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the cold start (fresh process, without and with the registry cache) at 1M")
     parser.add_argument("--no-freshness", dest="freshness", action="store_false",
                         help="skip the staleness after a save elsewhere and two app servers on one PostGIS (~2 min)")
+    parser.add_argument("--no-site", dest="site", action="store_false",
+                        help="skip the static site (bench/site.py: build, size, time to drawn for 10k, 100k, 1M)")
     args = parser.parse_args(argv)
     sizes = args.sizes or (QUICK if args.quick else FULL)
     began = time.perf_counter()
@@ -113,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     big = tuple(n for n in sizes if n >= 1_000_000)
     if args.coldstart and big:  # after write_results, which rewrites the file: its own section is added
         coldstart.run(big, output=args.output)
+    site_sizes = tuple(n for n in sizes if n in bench_site.SIZES)
+    if args.site and site_sizes:
+        bench_site.run(site_sizes, output=args.output)
     return 0
 
 

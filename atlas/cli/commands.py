@@ -14,6 +14,7 @@ import pandas as pd
 import atlas.cli.db as cli_db
 import atlas.cli.planning as cli_planning
 import atlas.cli.registry as cli_registry
+import atlas.cli.site as cli_site
 import atlas.cli.state as cli_state
 import atlas.cli.users as cli_users
 from atlas.analysis.aggregate import GROUP_BYS, summarise_projects
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     _filters(p)
 
     cli_planning.register(sub, _formats, _filters)
+    cli_site.register(sub, _filters)
     cli_registry.register(sub, _formats)
     cli_db.register(sub, _formats)
     cli_state.register(sub, _formats)
@@ -174,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         atlas = open_atlas()
         if args.command in cli_planning.COMMANDS:
             return cli_planning.run(atlas, args)
+        if args.command in cli_site.COMMANDS:
+            return cli_site.run(atlas, args, filters_from_args(args))
         return _run(atlas, args)
     except DataValidationError as exc:
         print(f"atlas: error: the data in {settings.data_dir()} is invalid:\n{exc}", file=sys.stderr)

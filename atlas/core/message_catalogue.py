@@ -413,7 +413,22 @@ ACCOUNTS: Final[dict[str, tuple[str, str]]] = {
     "rights_more_rows": ("，另有 {n} 条", " and {n} more"),
 }
 
+SITE: Final[dict[str, tuple[str, str]]] = {
+    "site_not_folder": ("无法写入网站：{path} 是文件，不是文件夹", "cannot write the site: {path} is a file, not a folder"),
+    "site_folder_not_empty": (
+        "无法写入网站：文件夹 {path} 不为空，且不是本图集生成的网站；请选择空文件夹或新文件夹",
+        "cannot write the site: the folder {path} is not empty and is not a site the atlas wrote; "
+        "choose an empty or new folder",
+    ),
+    "site_write_failed": ("无法写入 {path}：{reason}", "cannot write {path}: {reason}"),
+    "site_unknown_lang": ("未知语言“{value}”；可用：{valid}", "unknown language {value_quoted}; valid: {valid}"),
+    "site_written": (
+        "网站已写入 {path}：{files} 个文件，{mb} MB，{seconds} 秒（{changed} 个已更新，{kept} 个未变）",
+        "wrote the site to {path}: {files} files, {mb} MB in {seconds} s ({changed} written, {kept} unchanged)",
+    ),
+}
+
 CATALOGUE: Final[dict[str, tuple[str, str]]] = {
-    **WHERE, **TABLES, **CELLS, **FILES, **HEADERS, **ROWS, **POSITIONS, **CLI, **REGISTRY, **RELEASES, **ACCOUNTS
+    **WHERE, **TABLES, **CELLS, **FILES, **HEADERS, **ROWS, **POSITIONS, **CLI, **REGISTRY, **RELEASES, **ACCOUNTS, **SITE
 }
 """Every message key → (Chinese template, English template)."""

@@ -21,6 +21,9 @@ Payload (see `project_payload`):
     Ids as a shared prefix plus per-point remainders; names in the map language.
 ``r``, ``lab``
     Dot radius in pixels; field labels of the popup.
+``cid``, ``sid``
+    The cluster ids of each ``c`` entry and the status id of each ``st`` entry, for filters applied in the
+    browser (the static site's legend, `atlas.site`).
 """
 
 from __future__ import annotations
@@ -178,8 +181,10 @@ def project_payload(projects: pd.DataFrame, *, lang: Lang, names: bool | None = 
         "k": key_of.tolist(),
         "keys": keys.tolist(),
         "c": [_combo_entry(c, lang) for c in combos],
+        "cid": [[v for v in c.split("|") if v] for c in combos],
         "st": [label(s, lang) for s in statuses],
         "sc": [status_colour(s) for s in statuses],
+        "sid": statuses,
         "p": [[label(p, lang), p == PositionPrecision.EXACT] for p in precisions],
         "ip": prefix,
         "i": [i[len(prefix):] for i in ids],

@@ -44,15 +44,19 @@ def flat_for_file(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def layer_to_bytes(frame: pd.DataFrame, fmt: LayerFormat, *, layer_name: str = "layer") -> bytes:
-    """One layer as file bytes (GeoJSON RFC 7946 in WGS84, GeoPackage, or Excel-safe CSV)."""
+def layer_to_bytes(frame: pd.DataFrame, fmt: LayerFormat, *, layer_name: str = "layer",
+                   spatial_index: bool = True) -> bytes:
+    """One layer as file bytes (GeoJSON RFC 7946 in WGS84, GeoPackage, or Excel-safe CSV).
+
+    `spatial_index=False` leaves the GeoPackage's R-tree out (a fifth of a large file; GIS tools rebuild it).
+    """
     flat = flat_for_file(frame)
     if fmt == "csv":
         table = pd.DataFrame(flat.drop(columns="geometry", errors="ignore"))
         return neutralise_frame(table).to_csv(index=False, lineterminator=CSV_LINE_END).encode(CSV_ENCODING)
     if not isinstance(flat, gpd.GeoDataFrame):
         raise ValueError(f"{layer_name}: a {fmt} export needs geometries")
-    return _geo_bytes({layer_name: flat}, fmt)
+    return _geo_bytes({layer_name: flat}, fmt, spatial_index=spatial_index)
 
 
 def profile_tables(profile: ZoneProfile, lang: Lang) -> dict[str, pd.DataFrame]:
@@ -103,7 +107,7 @@ def profile_tables(profile: ZoneProfile, lang: Lang) -> dict[str, pd.DataFrame]:
     }
 
 
-def profile_to_bytes(profile: ZoneProfile, fmt: ProfileFormat, *, lang: Lang) -> bytes:
+def profile_to_bytes(profile: ZoneProfile, fmt: ProfileFormat, *, lang: Lang, spatial_index: bool = True) -> bytes:
     """A zone profile as one file: XLSX (a sheet per table), CSV (stacked tables), GeoJSON, GeoPackage.
 
     In GeoJSON every feature's `layer` says what it is: `projects` (the zone's own) or
@@ -119,7 +123,8 @@ def profile_to_bytes(profile: ZoneProfile, fmt: ProfileFormat, *, lang: Lang) ->
         return _geo_bytes({"zone_profile": gpd.GeoDataFrame(merged, crs=settings.STORAGE_CRS)}, "geojson")
     if fmt == "gpkg":
         return _geo_bytes(
-            layers, "gpkg", tables={"roles": profile.roles, "chain": profile.chain, "sources": profile.sources}
+            layers, "gpkg", tables={"roles": profile.roles, "chain": profile.chain, "sources": profile.sources},
+            spatial_index=spatial_index,
         )
     raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(PROFILE_FORMATS)}")
 
@@ -169,7 +174,8 @@ def _gpkg_options(path: Path) -> dict[str, Any]:
 
 
 def _geo_bytes(
-    layers: dict[str, gpd.GeoDataFrame], fmt: str, *, tables: dict[str, pd.DataFrame] | None = None
+    layers: dict[str, gpd.GeoDataFrame], fmt: str, *, tables: dict[str, pd.DataFrame] | None = None,
+    spatial_index: bool = True,
 ) -> bytes:
     """Write through a temporary file: GDAL drivers want a path, and the caller wants bytes."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -179,7 +185,8 @@ def _geo_bytes(
             if fmt == "geojson":
                 clean.to_file(path, driver="GeoJSON", engine="pyogrio", RFC7946="YES", WRITE_NAME="NO")
             else:
-                clean.to_file(path, driver="GPKG", layer=name, engine="pyogrio", **_gpkg_options(path))
+                clean.to_file(path, driver="GPKG", layer=name, engine="pyogrio", **_gpkg_options(path),
+                              layer_options={"SPATIAL_INDEX": "YES" if spatial_index else "NO"})
         for name, table in (tables or {}).items():
             pyogrio.write_dataframe(flat_for_file(table), path, layer=name, driver="GPKG", **_gpkg_options(path))
         return path.read_bytes()
