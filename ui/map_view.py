@@ -20,12 +20,17 @@ from atlas.core.model import Atlas
 from atlas.core.schema import Lang, Layer
 from atlas.core.settings import MAP_LARGE_POINTS
 from atlas.maps.atlas_map import DRAW_ORDER, build_base_map, build_layer_groups
+from atlas.maps.offline import use_vendored_assets
 from atlas.maps.scale import MapView, ViewLayer, project_group_for_view, view_from_map_state
 from ui.folium_component import RenderedGroup, RenderedMap, render_base, render_group, show_rendered
 from ui.state import derived, get_atlas
 
 BOUNDARY_LAYERS: Final[frozenset[Layer]] = frozenset({Layer.PROVINCE, Layer.PREFECTURES, Layer.COUNTIES})
 """Layers no filter changes: one rendering serves every view."""
+APP_STATIC_URL: Final[str] = "../../app/static"
+"""The vendored Leaflet as the map's iframe sees it: Streamlit serves ./static (a link to atlas/maps/static,
+``enableStaticServing`` in .streamlit/config.toml) at <root>/app/static; the iframe is at
+<root>/component/streamlit_folium.st_folium/. Relative, so a ``baseUrlPath`` still works."""
 RENDERED_LAYERS_MAX: Final[int] = 256
 """Rendered layer scripts kept per atlas version (a few kB to ~2 MB each; boundaries are shared)."""
 
@@ -43,9 +48,10 @@ def rendered_base_map(lang: Lang, basemap: str, highlight_zone: str | None = Non
     tianditu_key = st.secrets.get("tianditu_key") if basemap == "tianditu" and _has_secrets() else None
 
     def build() -> RenderedMap:
-        return render_base(build_base_map(get_atlas(), lang=lang, basemap=basemap, highlight_zone=highlight_zone,
-                                          tianditu_key=tianditu_key,
-                                          legend_counts=False))  # live counts sit beside the map instead
+        m = build_base_map(get_atlas(), lang=lang, basemap=basemap, highlight_zone=highlight_zone,
+                           tianditu_key=tianditu_key, legend_counts=False)  # live counts sit beside the map instead
+        # A browser-cached file, not the data: URIs a standalone map carries (~200 kB per map message).
+        return render_base(use_vendored_assets(m, base_url=APP_STATIC_URL))
 
     return derived("base-map", (lang, basemap, highlight_zone, tianditu_key), build)
 

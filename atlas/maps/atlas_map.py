@@ -17,7 +17,8 @@ Three entry points:
   ``last_object_clicked`` (not the mouse position), so it can be looked up exactly.
 
   The base map already carries the vendored Leaflet as ``data:`` URIs (see `atlas.maps.offline`
-  for why and for the ``app/static`` alternative); the groups need no asset of their own.
+  for why and for the ``app/static`` alternative, which the app uses: ui/map_view.py); the groups
+  need no asset of their own.
 
 No basemap tiles are loaded unless asked for ("osm", "tianditu" with a key, "amap"); those are
 the only remote requests the map can ever make.

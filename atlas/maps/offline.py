@@ -41,7 +41,9 @@ source and its frontend bundle ``frontend/build/static/js/main.*.js`` + source m
       ``<root>/app/static/...`` as ``application/javascript`` / ``text/css`` (with ``nosniff``,
       which those real types pass). The component iframe lives at
       ``<root>/component/streamlit_folium.st_folium/index.html``, so from inside it the base URL
-      is ``"../../app/static"`` (relative, so a ``baseUrlPath`` still works).
+      is ``"../../app/static"`` (relative, so a ``baseUrlPath`` still works). The app does this
+      (``static`` beside app.py links to ``atlas/maps/static``; ui/map_view.py): the browser caches
+      the file and compiles it once, where a ``data:`` URI was sent, decoded and compiled per session.
     * Both modes were checked in headless Chromium against a throw-away app with every
       non-localhost request aborted: Leaflet 1.9.4 loads, the layers draw, clicks return the
       point, tooltip and popup text, and swapping ``feature_group_to_add`` works.

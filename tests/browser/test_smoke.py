@@ -35,3 +35,17 @@ def test_first_page_needs_nothing_from_other_hosts_and_logs_no_errors(
     assert page_log.page_errors == [], page_log.summary()
     assert page_log.failed_requests == [], page_log.summary()
     assert page_log.bad_responses == [], page_log.summary()
+
+
+def test_the_map_loads_leaflet_from_the_apps_static_files_not_from_a_data_uri(page: Page, app_url: str) -> None:
+    leaflet = []
+    page.on("response", lambda r: leaflet.append(r) if r.url.endswith("/app/static/leaflet/leaflet.js") else None)
+    open_app(page, app_url)
+    frame = map_frames(page)[0]
+
+    assert frame.evaluate("typeof L === 'object' && L.version") == "1.9.4"
+    assert leaflet, "the map did not request /app/static/leaflet/leaflet.js"
+    assert leaflet[0].status in (200, 304) and "javascript" in leaflet[0].headers.get("content-type", "")
+    scripts = frame.evaluate("[...document.scripts].map(s => s.src)")
+    assert any(src.endswith("/app/static/leaflet/leaflet.js") for src in scripts), scripts
+    assert not any(src.startswith("data:") for src in scripts), "Leaflet is still inlined as a data: URI"
