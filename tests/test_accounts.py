@@ -119,7 +119,7 @@ def test_an_account_name_cannot_be_added_twice(accounts):
 def test_a_scoped_editor_saves_in_their_prefecture_signed_with_their_name(registry, accounts):
     store = SignedStore(registry, accounts.get("wang"))
     projects, version = store.read()
-    store.save(projects.assign(notes="checked"), base_version=version, author="typed by someone", message="notes")
+    store.save(projects.assign(notes_en="checked"), base_version=version, author="typed by someone", message="notes")
     assert registry.history()[0].author == "wang"
 
 
@@ -127,7 +127,7 @@ def test_a_save_touching_another_prefecture_is_refused_naming_the_rows_and_nothi
     store = SignedStore(registry, accounts.get("zhao"))  # Zunyi (520300); the tiny projects are in Guiyang
     projects, version = store.read()
     with pytest.raises(NotAllowed, match=r"520300.*smelter, wheels, foil") as refused:
-        store.save(projects.assign(notes="x"), base_version=version, author="zhao", message="notes")
+        store.save(projects.assign(notes_en="x"), base_version=version, author="zhao", message="notes")
     assert "Nothing was written" in str(refused.value) and "市州" in refused.value.text("zh")
     assert registry.read()[1] == version and len(registry.history()) == 1
 
@@ -154,7 +154,7 @@ def test_viewers_and_signed_out_visitors_cannot_save(registry, accounts):
 def test_an_admin_and_an_unscoped_editor_may_change_every_prefecture_and_undo(registry, accounts):
     store = SignedStore(registry, accounts.get("root"))
     projects, version = store.read()
-    store.save(projects.assign(notes="admin"), base_version=version, message="notes")
+    store.save(projects.assign(notes_en="admin"), base_version=version, message="notes")
     undo_last_save(store, author="ignored")
     assert [v.author for v in registry.history()[:2]] == ["root", "root"]
 

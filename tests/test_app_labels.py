@@ -99,4 +99,5 @@ def test_no_page_shows_none_nan_or_a_raw_id_where_a_label_exists(page, lang, shi
     for element in texts:
         found += [f"text: {p} in {element.value[:80]!r}" for p in text_problems(element.value, ids)]
     assert not found, "\n".join(found)
-    assert at.dataframe or at.table or page == "pages/registry.py"  # the check saw tables
+    assert at.dataframe or at.table or page in {"pages/registry.py", "pages/accounts.py"}  # the check saw tables
+    # (a signed-out visitor sees the sign-in form on those two)

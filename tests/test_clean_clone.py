@@ -66,7 +66,7 @@ def ship_release(clone: Path, *, changed: str, conflicting: str) -> None:
     fields = list(rows[0])
     for row in rows:
         if row["id"] == changed:
-            row["notes"] = "updated by release 2099.1"
+            row["notes_en"] = "updated by release 2099.1"
         if row["id"] == conflicting:
             row["lon"] = str(round(float(row["lon"]) + 0.01, 4))
     rows.append({**rows[0], "id": "release-new-project", "name_en": "A project new in 2099.1"})
@@ -106,7 +106,7 @@ def test_a_deployed_clone_keeps_the_bureau_edits_out_of_git_merges_a_release_and
     lon = [(c["id"], c["bureau"]) for c in conflicts if c["column"] == "lon"]
     assert lon == [(moved, "106.41")]
     assert f"conflict {moved}" in out  # ...and listed with the release's value
-    assert after[untouched]["notes"] == "updated by release 2099.1"
+    assert after[untouched]["notes_en"] == "updated by release 2099.1"
     assert "release-new-project" in after
     assert set(registry_ids) <= set(after)  # every imported row kept
     status = json.loads(run(clone, env, "data", "status", "--format", "json"))

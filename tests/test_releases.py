@@ -14,7 +14,7 @@ from atlas.reports.release_report import conflicts_to_bytes
 
 def table(**records: str) -> pd.DataFrame:
     """Projects by id with only `notes` set (every other cell empty): enough to tell versions apart."""
-    return pd.DataFrame([{"id": key, "notes": notes} for key, notes in records.items()])
+    return pd.DataFrame([{"id": key, "notes_en": notes} for key, notes in records.items()])
 
 
 BASE = {"a": "shipped", "b": "shipped"}
@@ -37,14 +37,14 @@ BASE = {"a": "shipped", "b": "shipped"}
 )
 def test_each_record_takes_the_side_that_changed_it_and_a_clash_keeps_the_bureau_s(ours, theirs, expected, conflicts):
     result = merge_release(table(**BASE), table(**ours), table(**theirs))
-    assert dict(zip(result.merged["id"], result.merged["notes"], strict=True)) == expected
+    assert dict(zip(result.merged["id"], result.merged["notes_en"], strict=True)) == expected
     assert sorted(set(zip(result.conflicts["id"], result.conflicts["conflict"], strict=True))) == conflicts
 
 
 def test_a_conflict_row_holds_the_base_the_bureau_s_and_the_release_s_value():
     result = merge_release(table(a="shipped"), table(a="=bureau"), table(a="release"))
     assert result.conflicts.to_dict("records") == [
-        {"id": "a", "conflict": "both-changed", "column": "notes", "base": "shipped", "bureau": "=bureau",
+        {"id": "a", "conflict": "both-changed", "column": "notes_en", "base": "shipped", "bureau": "=bureau",
          "release": "release"}]
 
 

@@ -72,7 +72,7 @@ def test_lockout_holds_on_both_backends_and_failures_are_recorded(store, account
 def test_a_scoped_editors_save_outside_the_scope_is_refused_and_nothing_written(store, accounts):
     projects, version = store.read()
     with pytest.raises(NotAllowed, match=r"520300 only.*: wheels\. Nothing was written"):
-        SignedStore(store, accounts.get("zhao")).save(edited(projects, "wheels", notes="x"), base_version=version,
+        SignedStore(store, accounts.get("zhao")).save(edited(projects, "wheels", notes_en="x"), base_version=version,
                                                       message="notes")
     assert store.read()[1] == version
 
@@ -80,7 +80,7 @@ def test_a_scoped_editors_save_outside_the_scope_is_refused_and_nothing_written(
 def test_a_save_in_the_scope_is_written_with_the_account_as_author(store, accounts):
     projects, version = store.read()
     signed = SignedStore(store, accounts.get("wang"))
-    signed.save(edited(projects, "wheels", notes="checked"), base_version=version, author="typed", message="notes")
+    signed.save(edited(projects, "wheels", notes_en="checked"), base_version=version, author="typed", message="notes")
     assert store.history()[0].author == "wang"
     with pytest.raises(NotAllowed, match="may read but not change"):
         SignedStore(store, accounts.get("li")).save(store.read()[0], base_version=store.read()[1], message="m")
