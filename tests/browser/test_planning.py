@@ -119,6 +119,7 @@ def test_data_page_lists_the_quality_flags(page: Page, app_url: str):
 def test_the_maps_quality_overlay_draws_flag_markers(page: Page, app_url: str, page_log: PageLog):
     open_app(page, f"{app_url}/?lang=en")
     assert map_frame(page).locator(".atlas-quality-flag").count() == 0
+    page.get_by_role("button", name="Layers & basemap").click()  # the map's controls sit in one popover
     page.get_by_text("Show data-quality flags").click()
     wait_for_app(page)
     frame = map_frame(page)
