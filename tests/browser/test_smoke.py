@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from .conftest import EXCEPTION, MAIN_BLOCK, AppServer, PageLog, map_frames, open_app, snap
+from .conftest import EXCEPTION, MAIN_BLOCK, AppServer, PageLog, map_frame, map_frames, open_app, snap
 
 TITLE_TEXTS = ("贵州铝产业集群地图", "Guizhou Aluminium Cluster Atlas")
 """Either language may be the default; the page must show at least one of the two names."""
@@ -41,7 +41,7 @@ def test_the_map_loads_leaflet_from_the_apps_static_files_not_from_a_data_uri(pa
     leaflet = []
     page.on("response", lambda r: leaflet.append(r) if r.url.endswith("/app/static/leaflet/leaflet.js") else None)
     open_app(page, app_url)
-    frame = map_frames(page)[0]
+    frame = map_frame(page)  # waits for the iframe to attach, which may come after the app is idle
 
     assert frame.evaluate("typeof L === 'object' && L.version") == "1.9.4"
     assert leaflet, "the map did not request /app/static/leaflet/leaflet.js"
