@@ -102,7 +102,7 @@ def test_the_editor_signs_in_imports_and_the_saved_version_is_signed_with_the_ac
 ):
     open_app(page, f"{server.url}/registry?lang=zh")
     sign_in(page, "wangmin", lang="zh")
-    assert "已登录：wangmin" in page.locator('[data-testid="stSidebar"]').inner_text()
+    page.locator('[data-testid="stSidebar"]').get_by_text("已登录：wangmin").first.wait_for()  # the sign-in rerun done
     assert PASSWORD not in page.url and PASSWORD not in page.content()  # nothing secret in the URL or the page
     page.locator(f'{UPLOADER} input[type="file"]').first.set_input_files(str(MESSY))
     page.get_by_role("button", name="接受 4 条有效记录").click()
