@@ -136,15 +136,21 @@ def gap_matrix_wide(long: pd.DataFrame, cluster_type: str, lang: Lang) -> pd.Dat
     return wide
 
 
-def styled_gap_matrix(long: pd.DataFrame, cluster_type: str, lang: Lang) -> Styler:
-    """`gap_matrix_wide` with each stage cell coloured by its state (`atlas.core.palette`)."""
-    wide = gap_matrix_wide(long, cluster_type, lang)
+def gap_matrix_css(long: pd.DataFrame, cluster_type: str, wide: pd.DataFrame) -> pd.DataFrame:
+    """CSS per cell of `wide` (`gap_matrix_wide`): each stage cell coloured by its state (`atlas.core.palette`)."""
     states = gap_matrix_states(long, cluster_type)
     css = pd.DataFrame("", index=wide.index, columns=wide.columns)
     for i, zone in enumerate(states.index):
         for j, stage in enumerate(states.columns):
             background, text = coverage_colours(str(states.at[zone, stage]))
             css.iat[i, j + STAGE_COLUMN_OFFSET] = f"background-color: {background}; color: {text}"
+    return css
+
+
+def styled_gap_matrix(long: pd.DataFrame, cluster_type: str, lang: Lang) -> Styler:
+    """`gap_matrix_wide` with each stage cell coloured by its state, for the app's table."""
+    wide = gap_matrix_wide(long, cluster_type, lang)
+    css = gap_matrix_css(long, cluster_type, wide)
     return wide.style.apply(lambda _: css, axis=None)
 
 

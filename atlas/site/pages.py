@@ -13,9 +13,8 @@ from typing import Final
 
 import pandas as pd
 
-from atlas.analysis.gaps import STAGE_COLUMN_OFFSET, gap_matrix_states, gap_matrix_wide
+from atlas.analysis.gaps import gap_matrix_css, gap_matrix_wide
 from atlas.core.i18n import localise_frame
-from atlas.core.palette import coverage_colours
 from atlas.core.safe import escape
 from atlas.core.schema import Lang, label
 from atlas.maps.popups import script_json, source_links
@@ -140,12 +139,7 @@ def gaps_page(ctx: PageContext, long: pd.DataFrame, cluster_types: Sequence[str]
         if not (long["cluster_type"] == cluster).any():
             continue
         wide = gap_matrix_wide(long, cluster, lang)
-        states = gap_matrix_states(long, cluster)
-        css = pd.DataFrame("", index=wide.index, columns=wide.columns)
-        for i, zone in enumerate(states.index):
-            for j, stage in enumerate(states.columns):
-                background, text = coverage_colours(str(states.at[zone, stage]))
-                css.iat[i, j + STAGE_COLUMN_OFFSET] = f"background-color:{background};color:{text}"
+        css = gap_matrix_css(long, cluster, wide)
         parts.append(f'<section id="{escape(cluster)}"><h2>{escape(label(cluster, lang))}</h2>'
                      f"{table_html(wide, css=css)}</section>")
     parts.append(downloads_html(lang, files))
