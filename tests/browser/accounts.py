@@ -24,9 +24,16 @@ def add_account(data_dir: Path, name: str, role: str = "editor", *, password: st
 
 
 def sign_in(page: Page, name: str, password: str = PASSWORD, *, lang: str = "en") -> None:
-    """Fill the page's sign-in form and submit it, as a user would; waits until the app is idle again."""
+    """Fill the page's sign-in form and submit it, as a user would; waits until the app has answered it.
+
+    The form clears on submit, so the submission has been handled once the password box is empty again
+    (or gone, after a successful sign-in); waiting for idle alone can return before the rerun starts.
+    """
     username, password_label, button = SIGN_IN[lang]
     page.get_by_label(username, exact=True).fill(name)
-    page.get_by_label(password_label, exact=True).fill(password)
+    password_box = page.get_by_label(password_label, exact=True)
+    password_box.fill(password)
+    handle = password_box.element_handle()
     page.get_by_role("button", name=button, exact=True).click()
+    page.wait_for_function("box => !box.isConnected || box.value === ''", arg=handle, timeout=60_000)
     wait_for_app(page)
