@@ -264,14 +264,18 @@ NOT_RUNNING_JS = ("() => { const a = document.querySelector('[data-testid=stApp]
                   " return !!a && a.dataset.testScriptState === 'notRunning'; }")
 
 
-async def navigate(session: OpenSession, url: str, *, timeout_s: float) -> None:
-    """Open the page; time it until the map has drawn; wait for the script to stop; read the caption."""
+MAP_DRAWN_JS = f"() => ({DRAWS_JS})() > 0"
+"""The atlas map has drawn: its canvas layer's draws counter went up."""
+
+
+async def navigate(session: OpenSession, url: str, *, timeout_s: float, drawn_js: str = MAP_DRAWN_JS) -> None:
+    """Open the page; time it until the map has drawn (`drawn_js` in the map's frame); wait for the script to stop."""
     view, page = session.view, session.page
     start = session.started_at = time.perf_counter()
     try:
         await page.goto(url + view.path, wait_until="commit", timeout=timeout_s * 1000)
         frame = await _map_frame(page, timeout_s)
-        await frame.wait_for_function(f"() => ({DRAWS_JS})() > 0", polling=50, timeout=timeout_s * 1000)
+        await frame.wait_for_function(drawn_js, polling=50, timeout=timeout_s * 1000)
         view.drawn_s = time.perf_counter() - start
         await page.wait_for_function(NOT_RUNNING_JS, polling=50, timeout=timeout_s * 1000)
     except PlaywrightTimeoutError as error:
@@ -369,12 +373,12 @@ class CpuRun:
 
 
 async def one_view(browser: Browser, url: str, pid: int, path: str, *, timeout_s: float = TIMEOUT_S,
-                   context: BrowserContext | None = None) -> View:
+                   context: BrowserContext | None = None, drawn_js: str = MAP_DRAWN_JS) -> View:
     """One fresh session on `path`, alone on the server: its wall time to a drawn map and the server's CPU."""
     session = await new_session(browser, path, context)  # the browser's work: before the server's CPU is read
     try:
         before = await wait_cpu_quiet(pid, BETWEEN_QUIET_S)
-        await navigate(session, url, timeout_s=timeout_s)
+        await navigate(session, url, timeout_s=timeout_s, drawn_js=drawn_js)
         after = await settle([session], pid)
         session.view.cpu_ms = (after - before) * 1000  # raw: the server's idle polling in this window included
         await finish(session)
@@ -475,6 +479,8 @@ class ManyRun:
 
     def mismatches(self) -> list[str]:
         """Sessions whose caption does not show their own filter's counts (or shows none)."""
+        if not self.expected:
+            return []
         return [f"{v.path}: shows {v.counts}, expected {want}"
                 for v, want in zip(self.views, self.expected, strict=True) if v.counts != want]
 
@@ -523,16 +529,22 @@ def shown_counts(atlas: Atlas, filters: Filters) -> tuple[int, ...]:
 async def many_at_once(browser: Browser, url: str, pid: int, filters: list[Filters],
                        expected: list[tuple[int, ...]], *, timeout_s: float = TIMEOUT_S) -> ManyRun:
     """One fresh session per filter, navigated at the same moment; the server's CPU until all settled."""
-    run = ManyRun(len(filters), expected=expected)
-    contexts = [await browser.new_context(viewport=VIEWPORT) for _ in filters]
+    return await paths_at_once(browser, url, pid, [permalink(f) for f in filters], expected, timeout_s=timeout_s)
+
+
+async def paths_at_once(browser: Browser, url: str, pid: int, paths: list[str], expected: list[tuple[int, ...]] | None,
+                        *, timeout_s: float = TIMEOUT_S, drawn_js: str = MAP_DRAWN_JS) -> ManyRun:
+    """One fresh session per path, navigated at the same moment; `expected` counts to check (None: no caption)."""
+    run = ManyRun(len(paths), expected=expected or [])
+    contexts = [await browser.new_context(viewport=VIEWPORT) for _ in paths]
     for context in contexts:  # each visitor has opened the atlas before (on another day): its cache is warm
-        await one_view(browser, url, pid, PAGES[0], timeout_s=timeout_s, context=context)
-    sessions = [await new_session(browser, permalink(f), context) for f, context in zip(filters, contexts, strict=True)]
+        await one_view(browser, url, pid, paths[0], timeout_s=timeout_s, context=context, drawn_js=drawn_js)
+    sessions = [await new_session(browser, path, context) for path, context in zip(paths, contexts, strict=True)]
     try:
         before = await wait_cpu_quiet(pid, BETWEEN_QUIET_S)
         client_before = client_cpu_seconds(pid)
         start = time.perf_counter()
-        await asyncio.gather(*(navigate(s, url, timeout_s=timeout_s) for s in sessions))
+        await asyncio.gather(*(navigate(s, url, timeout_s=timeout_s, drawn_js=drawn_js) for s in sessions))
         after = await settle(sessions, pid)
         run.wall_s = time.perf_counter() - start
         run.server_cpu_ms = (after - before) * 1000
@@ -576,6 +588,58 @@ def measure_many(n: int = 0, *, counts: tuple[int, ...] = SESSIONS,
     return asyncio.run(_measure_many(n, counts, timeout_s))
 
 
+# ------------------------------------------------------------------------------------------ the stack's floor
+
+
+FLOOR_APP = '''"""The stack's floor: Streamlit and streamlit-folium with next to nothing on the page."""
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from atlas.maps.offline import use_vendored_assets
+
+st.set_page_config(page_title="floor", layout="wide")
+st.title("Floor")
+m = folium.Map(location=[26.8, 106.8], zoom_start=7, tiles=None)
+folium.CircleMarker([26.6, 106.6], radius=6).add_to(m)
+st_folium(use_vendored_assets(m, base_url="../../app/static"), height=500, key="floor", returned_objects=[])
+'''
+"""A title and one map with one circle, Leaflet from the same static file the atlas uses."""
+FLOOR_DRAWN_JS = "() => document.querySelectorAll('.leaflet-interactive').length > 0"
+
+
+@contextlib.contextmanager
+def floor_server() -> Iterator[tuple[str, int]]:
+    """`FLOOR_APP` under the atlas's own `.streamlit/config.toml` and static folder, in a folder under `OUT`."""
+    folder = OUT / "floor-app"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / ".streamlit").mkdir(parents=True)
+    (folder / "app.py").write_text(FLOOR_APP, encoding="utf-8")
+    shutil.copy(settings.REPO_ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
+    (folder / "static").symlink_to(settings.STATIC_DIR, target_is_directory=True)
+    pythonpath = os.pathsep.join(p for p in (str(settings.REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    with streamlit_server(shipped_data_dir(), cwd=folder, env={"PYTHONPATH": pythonpath}) as running:
+        yield running
+
+
+async def _measure_floor(counts: tuple[int, ...], timeout_s: float) -> list[ManyRun]:
+    runs = []
+    with floor_server() as (url, pid):
+        await measure_idle_rate(pid)
+        async with _browser() as browser:
+            await one_view(browser, url, pid, "/", timeout_s=timeout_s, drawn_js=FLOOR_DRAWN_JS)
+            for count in counts:
+                runs.append(await paths_at_once(browser, url, pid, ["/"] * count, None, timeout_s=timeout_s,
+                                                drawn_js=FLOOR_DRAWN_JS))
+                print(f"  floor: {runs[-1].summary()}", flush=True)
+    return runs
+
+
+def measure_floor(counts: tuple[int, ...] = SESSIONS, *, timeout_s: float = TIMEOUT_S) -> list[ManyRun]:
+    """`counts` fresh sessions at once on `FLOOR_APP`: the part of "many at once" that is the stack's own."""
+    return asyncio.run(_measure_floor(counts, timeout_s))
+
+
 # ------------------------------------------------------------------------------------------ helpers for text
 
 
@@ -595,6 +659,12 @@ def _kinds(cpu_ms: dict[str, float]) -> str:
     return ", ".join(f"{kind} {ms / 1000:.1f}" for kind, ms in sorted(cpu_ms.items(), key=lambda kv: -kv[1]) if ms)
 
 
+def _floor_cells(run: ManyRun | None) -> str:
+    if run is None:
+        return "— | —"
+    return f"{_s(_median(run.drawn_s()))} | {sum(run.client_cpu_ms.values()) / 1000:.1f}"
+
+
 def _data_name(n: int) -> str:
     return "shipped data" if n == 0 else f"{n:,} synthetic projects"
 
@@ -610,6 +680,8 @@ class ServingResults:
     first_visit: View | None
     """The warm-up visit of the many-sessions server."""
     many: list[ManyRun]
+    floor: list[ManyRun]
+    """The same sessions at once on `FLOOR_APP`: Streamlit and streamlit-folium with next to nothing on the page."""
     load_before: tuple[float, ...]
     load_after: tuple[float, ...]
     total_s: float
@@ -624,11 +696,13 @@ def run_all(cpu_sizes: tuple[int, ...] = (0, 100_000), sessions: tuple[int, ...]
         print(f"serving: CPU per fresh view, {_data_name(n)}", flush=True)
         cpu.append(measure_cpu(n, views=views))
         print(f"  {cpu[-1].summary()}", flush=True)
-    first, many = None, []
+    first, many, floor = None, [], []
     if sessions:
         print(f"serving: {', '.join(map(str, sessions))} fresh sessions at once, shipped data", flush=True)
         first, many = measure_many(0, counts=sessions)
-    return ServingResults(cpu, first, many, load_before, os.getloadavg(), time.perf_counter() - began)
+        print(f"serving: {', '.join(map(str, sessions))} fresh sessions at once, the stack's floor", flush=True)
+        floor = measure_floor(sessions)
+    return ServingResults(cpu, first, many, floor, load_before, os.getloadavg(), time.perf_counter() - began)
 
 
 def _met(value: float | None, target: float | None) -> str:
@@ -707,9 +781,10 @@ def section(results: ServingResults) -> list[str]:
             "",
             "| sessions | drawn map median (s) | slowest (s) | target | before | status | websocket open median (s) "
             "| script done median (s) | server CPU per view (ms) | browser side CPU (s) | drawn | errors "
-            "| own filter's counts |",
-            "|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---|",
+            "| own filter's counts | floor: drawn median (s) | floor: browser side CPU (s) |",
+            "|---:|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|",
         ]
+        floors = {run.sessions: run for run in results.floor}
         for run in results.many:
             drawn = run.drawn_s()
             median = _median(drawn)
@@ -728,7 +803,8 @@ def section(results: ServingResults) -> list[str]:
             lines.append(f"| {run.sessions} | {_s(median)} | {_s(max(drawn, default=None))} | {target_text} "
                          f"| {BEFORE_MANY.get(run.sessions, '—')} | {status} | {_s(socket)} | {_s(script)} "
                          f"| {_ms(cpu)} | {sum(run.client_cpu_ms.values()) / 1000:.1f} | {len(drawn)}/{run.sessions} "
-                         f"| {len(errors)} | {run.sessions - len(wrong)}/{run.sessions} |")
+                         f"| {len(errors)} | {run.sessions - len(wrong)}/{run.sessions} "
+                         f"| {_floor_cells(floors.get(run.sessions))} |")
         busiest = max(results.many, key=lambda r: r.sessions)
         if busiest.server_cpu_ms:
             lines += ["", f"What dominates: at {busiest.sessions} at once the browser side used "
@@ -736,6 +812,10 @@ def section(results: ServingResults) -> list[str]:
                       f"{busiest.server_cpu_ms / 1000:.0f} s; both share the 2 cores, so the time to a drawn map here "
                       "is mostly the one benchmark browser's work (real visitors bring their own), and \"script done\" "
                       "bounds what the server adds."]
+        lines += ["", "Floor: the same sessions at once on a page with only a title and a streamlit-folium map of one "
+                  "circle (Leaflet from the same static file, the atlas's `.streamlit/config.toml`; `FLOOR_APP` in "
+                  "bench/serving.py). It is what Streamlit's frontend and the map component cost the browsers before "
+                  "the atlas puts anything on the page: the target cannot be lower than this on the same 2 cores."]
         lines += ["", "Browser-side CPU by process: " + "; ".join(
             f"{run.sessions} at once: {_kinds(run.client_cpu_ms)} s" for run in results.many) + "."]
     problems = [*(e for run in results.cpu for e in run.errors()),
@@ -750,7 +830,7 @@ def section(results: ServingResults) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.serving", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("cpu", "many"), help="one measure; prints, writes nothing")
+    parser.add_argument("--only", choices=("cpu", "many", "floor"), help="one measure; prints, writes nothing")
     parser.add_argument("--n", type=int, default=None, help="synthetic registry of N projects (default: shipped)")
     parser.add_argument("--views", type=int, default=VIEWS, help="fresh views per page (CPU measure)")
     parser.add_argument("--sessions", type=lambda v: tuple(int(c) for c in v.split(",")), default=SESSIONS,
@@ -766,6 +846,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"serving many [{_data_name(args.n or 0)}], after a first visit of {_s(first.drawn_s)} s: "
               + " | ".join(r.summary() for r in runs), flush=True)
         return 1 if any(r.errors() or r.mismatches() for r in runs) else 0
+    if args.only == "floor":
+        floor = measure_floor(args.sessions)
+        return 1 if any(r.errors() for r in floor) else 0
     results = run_all((args.n,) if args.n is not None else (0, 100_000), args.sessions, views=args.views)
     write_section(args.output, section(results))
     print("\n".join(section(results)), flush=True)

@@ -16,6 +16,7 @@ SMALL_MAP_HEIGHT_PX: Final[int] = 420
 _COMPACT_CSS: Final[str] = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 4rem; padding-bottom: 2rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 1.6rem; padding: 0 0 0.2rem 0; }
+[data-testid="stSkeleton"] { animation: none !important; }
 </style>"""
 """Streamlit's default top padding (6 rem) and 2.75-rem titles push a map half off a laptop screen; 4 rem just clears
 the toolbar, and a 1.6-rem title is one line."""
