@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from atlas.core.errors import AtlasError
-from atlas.core.messages import msg
+from atlas.core.messages import listing, msg
 from atlas.core.schema import Lang
 from atlas.registry.backup import restore_backup, write_backup
 from atlas.registry.files import FileStore
@@ -49,13 +49,18 @@ def run(args: argparse.Namespace) -> int:
     assert isinstance(store, FileStore | PostgisStore)  # the two backends `open_store` opens
     if args.command == "backup":
         summary = write_backup(store, args.output)
-        accounts = msg("backup_accounts") if summary.beside else ""
+        accounts = msg("backup_accounts", accounts=summary.accounts) if summary.accounts else ""
         return _emit(args, summary.__dict__, msg("backup_written", file=summary.file, version=summary.version,
                                                   rows=summary.rows, versions=summary.versions, accounts=accounts))
     if args.command == "restore":
         restored = restore_backup(store, args.file, author=args.author or _login())
         key = {"history": "restore_history", "unchanged": "restore_unchanged"}.get(restored.mode, "restore_done")
-        return _emit(args, restored.__dict__, msg(key, **{k: v for k, v in restored.__dict__.items() if k != "mode"}))
+        lines = [msg(key, **{k: v for k, v in restored.__dict__.items() if k != "mode"})]
+        if restored.accounts_added:
+            lines.append(msg("restore_accounts_added", names=listing(restored.accounts_added)))
+        if restored.accounts_kept:
+            lines.append(msg("restore_accounts_kept", names=listing(restored.accounts_kept)))
+        return _emit(args, restored.__dict__, *lines)
     if isinstance(store, FileStore) and store.seed_path is None:
         return _emit(args, {"in_place": True, "folder": str(store.folder)},
                      msg("release_in_place", folder=str(store.folder)))

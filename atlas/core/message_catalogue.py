@@ -384,7 +384,7 @@ RELEASES: Final[dict[str, tuple[str, str]]] = {
     "backup_written": ("备份已写入 {file}：项目库版本 {version}，{rows} 条记录，{versions} 个历史版本{accounts}",
                        "backup written to {file}: registry version {version}, {rows} record(s), {versions} version(s) "
                        "of history{accounts}"),
-    "backup_accounts": ("，含账户文件", ", with the accounts file"),
+    "backup_accounts": ("，含 {accounts} 个账户（仅密码哈希）", ", with {accounts} account(s) (password hashes only)"),
     "backup_refused": ("{file}：不是可恢复的本图集备份（{reason}）；未做任何更改。",
                        "{file}: not a restorable atlas backup ({reason}); nothing was changed."),
     "restore_done": ("已从 {file} 恢复：项目库版本 {version}（备份于 {taken_at} 的版本 {backup_version}，{rows} 条记录）；"
@@ -394,6 +394,9 @@ RELEASES: Final[dict[str, tuple[str, str]]] = {
     "restore_history": ("已从 {file} 恢复到空的项目库：{versions} 个历史版本原样恢复，当前版本 {version}。",
                         "restored from {file} into an empty registry: {versions} version(s) of history as they "
                         "were, current version {version}."),
+    "restore_accounts_added": ("恢复的账户：{names}", "accounts restored: {names}"),
+    "restore_accounts_kept": ("已存在的账户保持不变（未用备份覆盖）：{names}",
+                              "accounts already here, left as they are (not overwritten from the backup): {names}"),
     "restore_unchanged": ("{file}：备份内容与当前项目库（版本 {version}）相同，未做任何更改。",
                           "{file}: the backup holds what the registry (version {version}) holds; nothing was changed."),
 }

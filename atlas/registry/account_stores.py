@@ -3,6 +3,8 @@
 The file follows the registry: `accounts_path` is the one place that says where, next to the folder that
 holds the registry's history, so wherever that state moves (``ATLAS_STATE_DIR``), the accounts move with it.
 The file holds hashes, never passwords, is written atomically under a lock and readable by its owner only.
+A backup carries the accounts in that file's format (`accounts_to_json`) whichever store they came from, so
+a backup of either store restores into the other; a restore only adds accounts that are missing (`add_missing`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -47,10 +49,27 @@ def open_accounts(store: RegistryStore) -> AccountStore:
     raise AtlasError(f"no account store for {store!r}")
 
 
-def _account(record: dict[str, Any]) -> Account:
+def _account(record: object) -> Account:
+    if not isinstance(record, dict) or not str(record.get("name") or ""):
+        raise ValueError(f"not an account: {str(record)[:80]}")
     return Account(str(record["name"]), Role(record["role"]), tuple(record.get("prefectures") or ()),
                    str(record.get("password_hash") or ""), int(record.get("failures") or 0),
                    str(record.get("locked_until") or ""), str(record.get("created_at") or ""))
+
+
+def accounts_to_json(accounts: Iterable[Account]) -> bytes:
+    """Accounts as the accounts file (and a backup's ``users.json``) holds them: by name, hashes only."""
+    records = [{**asdict(a), "role": a.role.value, "prefectures": list(a.prefectures)}
+               for a in sorted(accounts, key=lambda a: a.name)]
+    return json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def accounts_from_json(data: bytes) -> list[Account]:
+    """The accounts in `accounts_to_json`'s bytes; ValueError, KeyError or TypeError when they are not that."""
+    records = json.loads(data)
+    if not isinstance(records, list):
+        raise ValueError("not a list of accounts")
+    return [_account(r) for r in records]
 
 
 class FileAccounts:
@@ -65,8 +84,7 @@ class FileAccounts:
 
     def _read(self) -> dict[str, Account]:
         try:
-            records = json.loads(self.path.read_text(encoding="utf-8"))
-            return {a.name: a for a in map(_account, records)}
+            return {a.name: a for a in accounts_from_json(self.path.read_bytes())}
         except FileNotFoundError:
             return {}
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -94,6 +112,15 @@ class FileAccounts:
             self._write(accounts)
             return True
 
+    def add_missing(self, accounts: Iterable[Account]) -> list[str]:
+        """Write the accounts whose names are not here yet (a restore); those here stay as they are. Names added."""
+        with self._locked():
+            present = self._read()
+            added = {a.name: a for a in accounts if a.name not in present}
+            if added:
+                self._write({**present, **added})
+        return sorted(added)
+
     def log_failure(self, name: str, at: datetime, reason: str) -> None:
         line = json.dumps({"at": utc_text(at), "account": name, "reason": reason}, ensure_ascii=False) + "\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,9 +129,7 @@ class FileAccounts:
             handle.write(line)
 
     def _write(self, accounts: dict[str, Account]) -> None:
-        records = [{**asdict(a), "role": a.role.value, "prefectures": list(a.prefectures)}
-                   for a in sorted(accounts.values(), key=lambda a: a.name)]
-        write_atomically(self.path, json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8"), mode=0o600)
+        write_atomically(self.path, accounts_to_json(accounts.values()), mode=0o600)
         os.chmod(self.path, 0o600)
 
     @contextlib.contextmanager
@@ -164,9 +189,13 @@ class PostgisAccounts:
             rows = conn.execute(f"SELECT {_COLUMNS} FROM atlas_accounts ORDER BY name").fetchall()
         return [self._row(r) for r in rows]
 
+    @staticmethod
+    def _values(account: Account) -> tuple[Any, ...]:
+        return (account.name, account.role.value, list(account.prefectures), account.password_hash,
+                account.failures, account.locked_until or None, account.created_at or None)
+
     def put(self, account: Account, *, new: bool = False) -> None:
-        values = (account.name, account.role.value, list(account.prefectures), account.password_hash,
-                  account.failures, account.locked_until or None, account.created_at or None)
+        values = self._values(account)
         conflict = "NOTHING" if new else (
             "UPDATE SET role = EXCLUDED.role, prefectures = EXCLUDED.prefectures, "
             "password_hash = EXCLUDED.password_hash, failures = EXCLUDED.failures, "
@@ -178,6 +207,18 @@ class PostgisAccounts:
                 f"ON CONFLICT (name) DO {conflict}", values)
             if new and done.rowcount == 0:
                 raise AtlasError(msg("account_exists", name=account.name))
+
+    def add_missing(self, accounts: Iterable[Account]) -> list[str]:
+        """Insert the accounts whose names are not here yet, in one transaction; the rows here stay as they are."""
+        added = []
+        with self._session() as conn:
+            for account in accounts:
+                row = conn.execute(
+                    f"INSERT INTO atlas_accounts ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, COALESCE(%s, now())) "
+                    "ON CONFLICT (name) DO NOTHING RETURNING name", self._values(account)).fetchone()
+                if row is not None:
+                    added.append(str(row[0]))
+        return sorted(added)
 
     def remove(self, name: str) -> bool:
         with self._session() as conn:

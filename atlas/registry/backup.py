@@ -6,6 +6,12 @@ the registry's versions and the release it is based on. It is read from one cons
 meanwhile is either wholly in it or not at all. A restore checks the whole archive before it writes
 anything; into an empty registry it brings back the history as it was, onto a registry in use it adds the
 backup's registry as a new version, so no history is ever deleted.
+
+The accounts travel as ``beside/users.json`` in the accounts file's format whichever store they come from
+(password hashes as stored, never a password), so a file registry's backup restores into a database and back.
+A restore adds the accounts that are missing and leaves those already there as they are (a restore never
+brings back an old password or role over a newer one); it lists both. Refused sign-ins and lockouts are not
+backed up: an account comes back unlocked.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ import json
 import os
 import tempfile
 import zipfile
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -23,6 +30,16 @@ from typing import Any, Final
 from atlas.core.atomic import write_atomically
 from atlas.core.errors import AtlasError, DataValidationError
 from atlas.core.messages import msg
+from atlas.registry.account_stores import (
+    ACCOUNTS_FILE,
+    FAILURES_FILE,
+    FileAccounts,
+    PostgisAccounts,
+    accounts_from_json,
+    accounts_path,
+    accounts_to_json,
+)
+from atlas.registry.accounts import Account
 from atlas.registry.files import LOCK_NAME, REGISTRY_FILE, FileStore
 from atlas.registry.postgis import PostgisStore
 from atlas.registry.store import (
@@ -36,7 +53,8 @@ from atlas.registry.store import (
 FORMAT: Final[str] = "guizhou-aluminium-atlas-backup"
 FORMAT_VERSION: Final[int] = 1
 MANIFEST: Final[str] = "manifest.json"
-_STORE_FILES: Final[frozenset[str]] = frozenset({REGISTRY_FILE, LOCK_NAME})
+_STORE_FILES: Final[frozenset[str]] = frozenset({REGISTRY_FILE, LOCK_NAME, ACCOUNTS_FILE, FAILURES_FILE})
+"""Not copied as files: the store's own, the accounts (taken from the account store) and the sign-in log."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +67,7 @@ class BackupSummary:
     versions: int
     base_release: str | None
     beside: list[str]
+    accounts: int
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,9 @@ class RestoreSummary:
     taken_at: str
     rows: int
     versions: int
+    accounts_added: list[str]
+    accounts_kept: list[str]
+    """Accounts in the backup that were already here: left as they are, not overwritten with the backup's."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +93,17 @@ class _Archive:
     history: list[tuple[RegistryVersion, bytes]]
     releases: dict[str, bytes]
     beside: dict[str, bytes]
+    accounts: list[Account]
+
+
+def _account_store(store: FileStore | PostgisStore) -> FileAccounts | PostgisAccounts:
+    """The accounts kept with `store`: the place `open_accounts` gives the app and the CLI."""
+    return PostgisAccounts(store.url) if isinstance(store, PostgisStore) else FileAccounts(accounts_path(store))
+
+
+def _unlocked(accounts: Iterable[Account]) -> list[Account]:
+    """Accounts as a backup carries them: the stored hash, no count of refused sign-ins, no lock."""
+    return [replace(a, failures=0, locked_until="") for a in accounts]
 
 
 def _snapshot(store: FileStore | PostgisStore) -> tuple[bytes, list[tuple[RegistryVersion, bytes]], dict[str, bytes]]:
@@ -89,6 +122,9 @@ def _snapshot(store: FileStore | PostgisStore) -> tuple[bytes, list[tuple[Regist
 def write_backup(store: FileStore | PostgisStore, path: Path) -> BackupSummary:
     """Write `store`'s registry, history, kept releases and beside-files (accounts) to one zip at `path`."""
     current, entries, beside = _snapshot(store)
+    accounts = _unlocked(_account_store(store).all())  # not tied to a registry version: read on its own
+    if accounts:
+        beside[ACCOUNTS_FILE] = accounts_to_json(accounts)
     releases = store.kept_releases()
     members: dict[str, bytes] = {"registry/projects.csv": current}
     history = []
@@ -113,7 +149,8 @@ def write_backup(store: FileStore | PostgisStore, path: Path) -> BackupSummary:
                   for name, data in members.items()},
     }
     _write_zip(Path(path), manifest, members)
-    return BackupSummary(str(path), version, rows, len(history), None if found is None else found[0], sorted(beside))
+    return BackupSummary(str(path), version, rows, len(history), None if found is None else found[0], sorted(beside),
+                         len(accounts))
 
 
 def _write_zip(path: Path, manifest: dict[str, Any], members: dict[str, bytes]) -> None:
@@ -163,17 +200,20 @@ def read_backup(path: Path) -> _Archive:
     try:
         history = [(RegistryVersion(**{k: v for k, v in e.items() if k != "file"}), members[e["file"]])
                    for e in manifest["history"]]
-        archive_content = _Archive(
-            manifest, members[manifest["current"]["file"]], history,
-            {key: members[name] for key, name in manifest["releases"].items()},
-            {Path(key).name: members[name] for key, name in manifest["beside"].items()},
-        )
-        for _, data in [(None, archive_content.current), *history]:
+        current = members[manifest["current"]["file"]]
+        releases = {key: members[name] for key, name in manifest["releases"].items()}
+        beside = {Path(key).name: members[name] for key, name in manifest["beside"].items()}
+        for data in [current, *(d for _, d in history)]:
             projects_from_csv_bytes(data)
     except (KeyError, TypeError, AttributeError) as exc:
         raise refuse(f"its manifest names a member it does not hold ({exc})") from None
     except DataValidationError as exc:
         raise refuse(f"a registry table in it is unreadable: {exc}") from None
+    try:
+        accounts = accounts_from_json(beside.pop(ACCOUNTS_FILE, b"[]"))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise refuse(f"its {ACCOUNTS_FILE} is not a list of accounts ({exc})") from None
+    archive_content = _Archive(manifest, current, history, releases, beside, accounts)
     return archive_content
 
 
@@ -200,28 +240,32 @@ def restore_backup(store: FileStore | PostgisStore, path: Path, *, author: str) 
             store.keep_release(key, data)
     if isinstance(store, FileStore) and store.seed_path is not None:
         _restore_beside(store, archive.beside)
+    added = _account_store(store).add_missing(_unlocked(archive.accounts)) if archive.accounts else []
+    accounts = (added, sorted({a.name for a in archive.accounts} - set(added)))  # (added, kept as they were)
     if store.is_empty() and archive.history:
         if isinstance(store, FileStore):
             store.replace_history(archive.history, archive.current)
             version = store.read()[1]
         else:
             version = store.replace_history([(m, projects_from_csv_bytes(d)) for m, d in archive.history])
-        return RestoreSummary(str(path), "history", version, backup_version, taken_at, rows, versions)
+        return RestoreSummary(str(path), "history", version, backup_version, taken_at, rows, versions, *accounts)
     current, version = store.read()
     restored = projects_from_csv_bytes(archive.current)
     if projects_to_csv_bytes(current) == projects_to_csv_bytes(restored):
-        return RestoreSummary(str(path), "unchanged", version, backup_version, taken_at, rows, versions)
+        return RestoreSummary(str(path), "unchanged", version, backup_version, taken_at, rows, versions, *accounts)
     what = f"restored from {Path(path).name} (version {backup_version} backed up at {taken_at})"
     base = manifest.get("base_release")
     message = release_message(base, what) if base else what
     saved = store.save(restored, base_version=version, author=author, message=message)
-    return RestoreSummary(str(path), "new-version", saved, backup_version, taken_at, rows, versions)
+    return RestoreSummary(str(path), "new-version", saved, backup_version, taken_at, rows, versions, *accounts)
 
 
 def _restore_beside(store: FileStore, files: dict[str, bytes]) -> None:
-    """Files kept beside the registry (accounts): written when missing; a replaced one stays as ``*.before-restore``."""
+    """Other files kept beside the registry: written when missing; a replaced one stays as ``*.before-restore``."""
     store.folder.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
+        if name in _STORE_FILES:  # an older backup's sign-in log; never a file of the store's own
+            continue
         target = store.folder / name
         if target.exists():
             if target.read_bytes() == data:
