@@ -29,6 +29,7 @@ from atlas.registry.store import RegistryStore, base_release
 from atlas.reports.import_report import problems_frame, rejected_to_bytes, report_to_bytes
 from ui.downloads import Download, download_row
 from ui.folium_component import render_group, show_rendered
+from ui.layout import SMALL_MAP_HEIGHT_PX
 from ui.map_view import rendered_base_map, rendered_layer
 from ui.state import get_atlas, reload_atlas_now
 
@@ -238,7 +239,7 @@ def click_map(
     *,
     lang: Lang,
     key: str,
-    height: int = 460,
+    height: int = SMALL_MAP_HEIGHT_PX,
     basemap: str = "none",
     centre: tuple[float, float] | None = None,
     zoom: int | None = None,
@@ -338,7 +339,7 @@ def show_changes(diff: RegistryDiff, *, lang: Lang, key: str) -> None:
                                          "columns": t("registry_col_columns", lang)})
     shown = shown.rename(columns=lambda c: column_label(c, lang))
     st.dataframe(shown, hide_index=True, placeholder=MISSING_MARK, width="stretch")
-    click_map([diff_layer(diff, lang=lang)], lang=lang, key=key, height=400)
+    click_map([diff_layer(diff, lang=lang)], lang=lang, key=key)
 
 
 def release_notice(store: RegistryStore, lang: Lang) -> None:
