@@ -161,14 +161,15 @@ def test_shared_text_that_looks_like_a_formula_stays_text():
     assert [c.value for c in cells[:2]] == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)"]
 
 
-def test_only_a_cell_after_an_empty_one_names_its_place():
+def test_every_cell_names_its_place_for_readers_that_need_it():
+    """The reference is optional in the format, but calamine, exceljs, EPPlus and others refuse cells without it."""
     table = pd.DataFrame({"a": ["x", None], "b": ["y", "y"], "c": [None, "z"], "d": ["w", "w"]})
     sheet = _parts(tables_to_xlsx([("t", table)]))["xl/worksheets/sheet1.xml"]
     rows = re.findall(r'<row r="(\d+)">(.*?)</row>', sheet)
-    assert [re.findall(r'<c( r="[A-Z]+\d+")?[ >]', cells) for _, cells in rows] == [
-        ["", "", "", ""],  # the header: every cell follows the one before
-        ["", "", ' r="D2"'],  # c2 is empty: d2 says where it is
-        [' r="B3"', "", ""],  # a3 is empty: b3 says where it is, c3 and d3 follow on
+    assert [re.findall(r'<c(?: r="([A-Z]+\d+)")?[ >]', cells) for _, cells in rows] == [
+        ["A1", "B1", "C1", "D1"],
+        ["A2", "B2", "D2"],  # c2 is empty: no cell
+        ["B3", "C3", "D3"],  # a3 is empty: no cell
     ]
 
 

@@ -205,16 +205,14 @@ def _sheet_xml(table: pd.DataFrame, shared: _SharedStrings, *, first: bool) -> I
         tab=' tabSelected="1"' if first else "",
         cols=f"<cols>{cols}</cols>" if cols else "",
     )
-    header = "".join(_text_cell("<c", str(name), style=_STYLE_BOLD) for name in table.columns)
+    header = "".join(_text_cell(f'<c r="{letter}1"', str(name), style=_STYLE_BOLD)
+                     for letter, name in zip(letters, table.columns, strict=True))
     yield head + f'<row r="1">{header}</row>'
     for start in range(0, len(table), CHUNK_ROWS):
         chunk = table.iloc[start : start + CHUNK_ROWS]
         rows = [str(r) for r in range(start + 2, start + len(chunk) + 2)]
-        cells: list[list[str]] = []
-        for i, letter in enumerate(letters):
-            after_gap = [not cell for cell in cells[-1]] if cells else [False] * len(rows)
-            opens = [f'<c r="{letter}{r}"' if gap else "<c" for r, gap in zip(rows, after_gap, strict=True)]
-            cells.append(_column_cells(chunk.iloc[:, i], opens, shared))
+        cells = [_column_cells(chunk.iloc[:, i], [f'<c r="{letter}{r}"' for r in rows], shared)
+                 for i, letter in enumerate(letters)]
         yield "".join(f'<row r="{r}">{"".join(row)}</row>' for r, *row in zip(rows, *cells, strict=True))
     yield "</sheetData></worksheet>"
 
@@ -222,9 +220,9 @@ def _sheet_xml(table: pd.DataFrame, shared: _SharedStrings, *, first: bool) -> I
 def _column_cells(column: pd.Series, opens: list[str], shared: _SharedStrings) -> list[str]:
     """One column's cells as XML, one string per row ("" for an empty cell); a typed column is checked once.
 
-    `opens` starts each row's cell: ``<c`` when the cell sits right after the row's previous one (readers count
-    it on), ``<c r="C7"`` after an empty cell. The reference is optional in the format and, repeated on every
-    cell with a changing row number, was over half of a compressed sheet.
+    `opens` starts each row's cell with its place (``<c r="C7"``). The format makes the reference optional, but
+    many readers (calamine, which pandas can use, exceljs, EPPlus, ClosedXML, streaming Java readers) fail
+    without it, so every cell names its place.
     """
     values = column.tolist()
     if pd.api.types.is_float_dtype(column.dtype) and all(math.isfinite(v) for v in values if v == v):
