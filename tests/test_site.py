@@ -14,14 +14,18 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
+from shapely.geometry import Point, box
 
 from atlas.core.errors import AtlasError
 from atlas.core.model import Atlas
 from atlas.maps.offline import remote_asset_urls
 from atlas.site import DataVersion, build_site, mapdata
+from atlas.site.build import without_copied_position
 from atlas.site.writer import MANIFEST
 from tests.cli_runner import run_atlas
 
@@ -117,6 +121,44 @@ def test_the_data_folder_holds_every_layer_as_geojson_geopackage_and_csv(site):
     for layer in ("province", "prefectures", "counties", "zones", "projects", "recycling-bases", "deposits"):
         for fmt in ("geojson", "gpkg", "csv"):
             assert list((site / "data").glob(f"{layer}.{fmt}*")), (layer, fmt)
+
+
+def _read_layer(path: Path) -> pd.DataFrame:
+    return pyogrio.read_dataframe(f"/vsizip/{path}/{path.stem}" if path.suffix == ".zip" else path)
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
+def test_geo_files_give_a_points_position_as_its_geometry_and_the_csv_as_lon_lat(site, shipped_atlas, fmt):
+    (geo,) = (site / "data").glob(f"projects.{fmt}*")
+    (csv,) = (site / "data").glob("projects.csv*")
+    projects, table = _read_layer(geo), pd.read_csv(csv, encoding="utf-8-sig")
+    assert "lon" not in projects.columns and "lat" not in projects.columns
+    placed = shipped_atlas.projects.dropna(subset=["lon"]).set_index("id")
+    by_id = projects.set_index("id").loc[placed.index]
+    np.testing.assert_array_equal(by_id.geometry.x, placed["lon"])
+    np.testing.assert_array_equal(by_id.geometry.y, placed["lat"])
+    assert {"lon", "lat"} <= set(table.columns)
+    (path,) = (site / "downloads").glob(f"qingzhen.{fmt}*")
+    if fmt == "gpkg":
+        assert "lon" not in pyogrio.read_dataframe(path, layer="projects").columns
+    else:  # one layer of features of every kind: only the zone's own point has lon/lat
+        profile = _read_layer(path)
+        assert profile.loc[profile["layer"] != "zone", "lon"].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("points", "lon", "lat", "dropped"),
+    [
+        ([Point(106.5, 26.5), None], [106.5, np.nan], [26.5, np.nan], True),
+        ([Point(106.5, 26.5), Point(106.5, 26.6)], [106.5, 106.5], [26.5, 26.5], False),  # one says otherwise
+        ([Point(106.5, 26.5), None], [106.5, 107.0], [26.5, 27.0], False),  # a position without a point
+        ([box(106, 26, 107, 27), Point(1, 2)], [106.5, 1.0], [26.5, 2.0], False),  # a centre beside an outline
+    ],
+)
+def test_lon_lat_are_left_out_of_a_geo_file_only_when_they_repeat_the_points_exactly(points, lon, lat, dropped):
+    frame = gpd.GeoDataFrame({"id": ["a", "b"], "lon": lon, "lat": lat}, geometry=points, crs="EPSG:4326")
+    kept = set(without_copied_position(frame).columns)
+    assert ({"lon", "lat"} <= kept) is not dropped
 
 
 def test_the_english_copy_is_linked_from_the_chinese_index_and_back(site):

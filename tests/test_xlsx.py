@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from atlas.core.cells import column_letter
+from atlas.core.safe import neutralise_frame
 from atlas.reports.xlsx import MAX_TEXT, tables_to_xlsx
 
 
@@ -128,3 +129,77 @@ def test_any_text_comes_back_as_written_minus_what_xml_cannot_hold(texts):
             if ch in "\t\n" or (ord(ch) >= 0x20 and ch not in "\ufffe\uffff")
         )
         assert (got or "") == expected
+
+
+def _parts(data: bytes) -> dict[str, str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {name: package.read(name).decode("utf-8") for name in package.namelist()}
+
+
+def test_repeated_texts_are_written_once_in_the_shared_string_table_and_unique_ones_inline():
+    table = pd.DataFrame({"id": [f"p{i}" for i in range(6)], "status": ["在建", "已投产"] * 3})
+    parts = _parts(tables_to_xlsx([("t", table), ("u", table.iloc[:2])]))
+    shared = parts["xl/sharedStrings.xml"]
+    assert shared.count(">在建<") == 1 and shared.count(">已投产<") == 1  # once for both sheets
+    assert "p3" not in shared and 'inlineStr"><is><t xml:space="preserve">p3<' in parts["xl/worksheets/sheet1.xml"]
+    assert "sharedStrings" in parts["[Content_Types].xml"] and "sharedStrings" in parts["xl/_rels/workbook.xml.rels"]
+    sheet = read_back(tables_to_xlsx([("t", table)]))["t"]
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2, max_row=3)] == [
+        ["p0", "在建"], ["p1", "已投产"]]
+
+
+def test_a_workbook_without_repeated_texts_has_no_shared_string_table():
+    parts = _parts(tables_to_xlsx([("t", pd.DataFrame({"id": ["a", "b"], "n": [1.0, 2.0]}))]))
+    assert "xl/sharedStrings.xml" not in parts and "sharedStrings" not in parts["[Content_Types].xml"]
+
+
+def test_shared_text_that_looks_like_a_formula_stays_text():
+    table = neutralise_frame(pd.DataFrame({"note": ["=HYPERLINK(\"http://x\")", "@SUM(A1)"] * 4}))
+    sheet = read_back(tables_to_xlsx([("t", table)]))["t"]
+    cells = [c for (c,) in sheet.iter_rows(min_row=2)]
+    assert {c.data_type for c in cells} == {"s"}
+    assert [c.value for c in cells[:2]] == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)"]
+
+
+def test_every_cell_names_its_place_for_readers_that_need_it():
+    """The reference is optional in the format, but calamine, exceljs, EPPlus and others refuse cells without it."""
+    table = pd.DataFrame({"a": ["x", None], "b": ["y", "y"], "c": [None, "z"], "d": ["w", "w"]})
+    sheet = _parts(tables_to_xlsx([("t", table)]))["xl/worksheets/sheet1.xml"]
+    rows = re.findall(r'<row r="(\d+)">(.*?)</row>', sheet)
+    assert [re.findall(r'<c(?: r="([A-Z]+\d+)")?[ >]', cells) for _, cells in rows] == [
+        ["A1", "B1", "C1", "D1"],
+        ["A2", "B2", "D2"],  # c2 is empty: no cell
+        ["B3", "C3", "D3"],  # a3 is empty: no cell
+    ]
+
+
+_CELL = st.one_of(st.none(), st.sampled_from(["a", "b", "'=1+1"]), st.text(max_size=5),
+                  st.floats(allow_nan=False, allow_infinity=False, width=32), st.booleans())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(_CELL, min_size=4, max_size=4), min_size=1, max_size=12))
+def test_every_cell_is_read_back_in_its_place_by_openpyxl_in_both_modes_and_by_pandas(rows):
+    table = pd.DataFrame(rows, columns=["w", "x", "y", "z"], dtype=object)
+    data = tables_to_xlsx([("t", table)])
+    expected = [[_read_as(v) for v in row] for row in rows]
+    for read_only in (False, True):
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=read_only)
+        got = [[_read_as(c.value) for c in row] for row in book["t"].iter_rows(min_row=2, max_col=4)]
+        got = [row + [None] * (4 - len(row)) for row in got]
+        got += [[None] * 4] * (len(expected) - len(got))  # read-only mode stops after the last row with a cell
+        assert got == expected
+        book.close()
+    back = pd.read_excel(io.BytesIO(data), sheet_name="t", dtype=object, keep_default_na=False, na_values=[])
+    assert back.shape[1] == 4
+
+
+def _read_as(value: object) -> object:
+    """What a reader gives back for a written value: texts cleaned as XML requires, "" as an empty cell."""
+    if isinstance(value, str):
+        cleaned = "".join(ch for ch in value.replace("\r\n", "\n").replace("\r", "\n")
+                          if ch in "\t\n" or (ord(ch) >= 0x20 and ch not in "\ufffe\uffff"))
+        return re.sub(r"_(x[0-9A-Fa-f]{4}_)", r"_x005F_\1", cleaned) or None
+    if isinstance(value, float):
+        return float(value)
+    return value
