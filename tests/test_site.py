@@ -284,3 +284,14 @@ def test_the_command_writes_the_site_where_o_says(tmp_path):
     assert (out / "index.html").is_file() and not (out / "en").exists()
     bad = run_atlas("site", "-o", str(tmp_path / "x"), "--lang", "de")
     assert bad.returncode == 2 and "unknown language 'de'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_status_legend_lists_statuses_in_life_cycle_order_as_everywhere_else():
+    from atlas.core.palette import STATUS_ORDER
+    from atlas.site.mapdata import _combo_status
+
+    ordered = pd.DataFrame({"cluster_types": ["", "", "", "", ""],
+                            "status": ["planned", None, "operating", "under-construction", "planned"]})
+    _, statuses, _, codes = _combo_status(ordered)
+    assert statuses == [s for s in STATUS_ORDER if s in {"planned", "unknown", "operating", "under-construction"}]
+    assert [statuses[c] for c in codes] == ["planned", "unknown", "operating", "under-construction", "planned"]

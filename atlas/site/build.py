@@ -39,6 +39,7 @@ from atlas.core import settings
 from atlas.core.errors import AtlasError
 from atlas.core.messages import listing, msg
 from atlas.core.model import Atlas
+from atlas.core.palette import STATUS_ORDER
 from atlas.core.schema import LANGS, ClusterType, Lang, Layer, label
 from atlas.maps.popups import cell_text, name_in, records
 from atlas.reports.export import LayerFormat, flat_for_file, gap_matrix_to_bytes, layer_to_bytes, profile_to_bytes
@@ -218,7 +219,8 @@ class _Site:
     def index(self, lang: Lang, config: dict[str, object]) -> None:
         ctx = self.context(lang, "index.html")
         root = ctx.root
-        full = {**config, "lang": lang, "search": f"{root}data/map/search.js", "tiles": f"{root}data/map/tiles/{lang}/",
+        full = {**config, "lang": lang, "status_order": list(STATUS_ORDER),
+                "search": f"{root}data/map/search.js", "tiles": f"{root}data/map/tiles/{lang}/",
                 "text": {k: site_text(k, lang) for k in ("clusters", "statuses", "legend_note", "no_results",
                                                           "project", "zone", "county", "prefecture")}}
         scripts = [f"{root}assets/leaflet/leaflet.js", f"{root}data/map/base.{lang}.js",

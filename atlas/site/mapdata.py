@@ -26,6 +26,7 @@ import shapely
 from shapely.geometry import mapping as geometry_mapping
 
 from atlas.core.model import Atlas
+from atlas.core.palette import STATUS_ORDER
 from atlas.core.schema import CLUSTER_COLOURS, NO_CLUSTER_COLOUR, ClusterType, Lang, Layer, label
 from atlas.core.settings import MAP_LARGE_POINTS
 from atlas.data.search_keys import normalise_query, pinyin_keys
@@ -183,7 +184,10 @@ def _combo_status(ordered: pd.DataFrame) -> tuple[list[list[str]], list[str], np
     combos_text = pd.Series(["|".join(cluster_set(v)) for v in ordered["cluster_types"]], dtype=object)
     combo_codes, combos = pd.factorize(combos_text, use_na_sentinel=False)
     statuses_text = ordered["status"].astype("string").fillna("").replace("", "unknown")
-    status_codes, statuses = pd.factorize(statuses_text, use_na_sentinel=False)
+    present = set(statuses_text)
+    statuses = [s for s in STATUS_ORDER if s in present] + [s for s in pd.unique(statuses_text)
+                                                            if s not in STATUS_ORDER]  # life-cycle order for the legend
+    status_codes = pd.Categorical(statuses_text, categories=statuses).codes
     return ([[v for v in str(c).split("|") if v] for c in combos], [str(s) for s in statuses],
             np.asarray(combo_codes), np.asarray(status_codes))
 

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route
 
 from atlas.core.model import Atlas
+from atlas.core.palette import STATUS_ORDER
 from atlas.site import DataVersion, build_site
 
 from .conftest import TIMEOUT_MS, PageLog, snap
@@ -82,6 +83,8 @@ def test_the_index_draws_from_disk_with_the_network_off(offline, page_log, site)
 
 def test_the_legend_filter_changes_what_is_drawn(offline, page_log, site):
     _open(offline, site / "index.html")
+    listed = offline.eval_on_selector_all('input[data-filter="status"]', "boxes => boxes.map(b => b.value)")
+    assert listed == [s for s in STATUS_ORDER if s in listed]  # life-cycle order, as in the app
     before = offline.evaluate(SHOWN)
     box = offline.locator('input[data-filter="status"][value="operating"]')
     box.uncheck()

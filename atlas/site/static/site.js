@@ -297,6 +297,9 @@
     var P = D.projects;
     var statuses = [];
     (P.sid || []).forEach(function (s, i) { if (statuses.every(function (x) { return x[0] !== s; })) { statuses.push([s, P.st[i]]); } });
+    var order = cfg.status_order || [];  /* life-cycle order, as in the app's legends and charts */
+    var rank = function (s) { var i = order.indexOf(s[0]); return i < 0 ? order.length : i; };
+    statuses.sort(function (a, b) { return rank(a) - rank(b); });
     box.appendChild(el("h2", T.clusters));
     D.base.clusters.forEach(function (c) {
       enabledCluster[c.id] = true;
