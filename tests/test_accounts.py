@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 from atlas.core import settings
 from atlas.core.errors import AtlasError
@@ -18,16 +17,13 @@ from atlas.registry.accounts import LOCKOUT_FAILURES, Role, new_account, set_pas
 from atlas.registry.files import FileStore
 from atlas.registry.positions import move_record, undo_last_save
 from atlas.registry.rights import NotAllowed, SignedStore, outside_scope, touched_rows
+from tests.accounts_support import NOW, PASSWORD, quick_hashes
 from tests.cli_runner import run_atlas
-
-PASSWORD = "correct horse battery"
-NOW = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id with a test-sized cost (the hash format and checks are the same; the app uses the full cost)."""
-    monkeypatch.setattr("atlas.registry.accounts._HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+def _quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    quick_hashes(monkeypatch)
 
 
 @pytest.fixture

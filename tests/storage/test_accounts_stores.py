@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import psycopg
 import pytest
-from argon2 import PasswordHasher
 
 from atlas.registry.account_stores import FileAccounts, PostgisAccounts, open_accounts
 from atlas.registry.accounts import LOCKOUT_FAILURES, Role, new_account, sign_in
 from atlas.registry.postgis import PostgisStore
 from atlas.registry.rights import NotAllowed, SignedStore
+from tests.accounts_support import NOW, PASSWORD, quick_hashes
 from tests.cli_runner import run_atlas
 from tests.storage.conftest import edited
 
-PASSWORD = "correct horse battery"
-NOW = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
-
 
 @pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id at a test-sized cost (same format and checks; the app uses the full cost)."""
-    monkeypatch.setattr("atlas.registry.accounts._HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+def _quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    quick_hashes(monkeypatch)
 
 
 @pytest.fixture

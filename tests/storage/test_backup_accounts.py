@@ -6,11 +6,9 @@ import hashlib
 import json
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 from atlas.core.errors import AtlasError
 from atlas.registry.account_stores import PostgisAccounts, open_accounts
@@ -19,18 +17,16 @@ from atlas.registry.backup import read_backup, restore_backup, write_backup
 from atlas.registry.files import FileStore
 from atlas.registry.postgis import PostgisStore
 from atlas.registry.releases import upgrade_registry
+from tests.accounts_support import NOW, PASSWORD, quick_hashes
 from tests.cli_runner import run_atlas
 from tests.storage.conftest import REGISTRY_TEMPLATE, Cluster
 
 Store = FileStore | PostgisStore
-PASSWORD = "correct horse battery"
-NOW = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id at a test-sized cost (same format and checks; the app uses the full cost)."""
-    monkeypatch.setattr("atlas.registry.accounts._HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+def _quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    quick_hashes(monkeypatch)
 
 
 @pytest.fixture
